@@ -1,0 +1,1 @@
+"""Identifier extraction: pure text -> Identifier functions, one module per kind."""

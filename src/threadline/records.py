@@ -1,0 +1,58 @@
+"""The shapes every layer shares: a post as ingested and an identifier as extracted.
+
+Plain frozen dataclasses (not pydantic models) because extraction creates millions of them on the
+hot path; validation happens at the edges (ingest, CLI, API).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+IdentifierKind = Literal[
+    "phone", "email", "handle", "url", "crypto", "payment", "age", "price", "place"
+]
+
+#: Every identifier kind, in the order the DESIGN.md contract lists them.
+IDENTIFIER_KINDS: tuple[IdentifierKind, ...] = (
+    "phone", "email", "handle", "url", "crypto", "payment", "age", "price", "place",
+)
+
+#: Platforms a ``handle`` canonical form may name (``platform:username``).
+HANDLE_PLATFORMS: tuple[str, ...] = (
+    "snapchat", "instagram", "telegram", "kik", "whatsapp", "x", "tiktok", "onlyfans", "facebook",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """One identifier found in a text.
+
+    ``value`` is the text exactly as written, so ``text[start:end] == value`` always holds;
+    ``canonical`` is the normalised form that links posts (see DESIGN.md, identifier contract).
+    """
+
+    kind: IdentifierKind
+    value: str
+    canonical: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """An ingested post: ``text`` is required, everything else optional (DESIGN.md, input record)."""
+
+    id: str
+    text: str
+    title: str | None = None
+    posted_at: str | None = None
+    site: str | None = None
+    url: str | None = None
+    location: str | None = None
+    author: str | None = None
+    images: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
