@@ -38,12 +38,15 @@ class DuckDBEngine(Engine):
         except duckdb.Error as exc:
             raise WorkspaceError(f"cannot open workspace {self.path}: {exc}") from exc
         self._in_transaction = False
+        self._registered: dict[str, pa.Table] = {}
 
     def register(self, name: str, table: pa.Table) -> None:
         self._con.register(name, table)
+        self._registered[name] = table
 
     def unregister(self, name: str) -> None:
         self._con.unregister(name)
+        self._registered.pop(name, None)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self._con.execute(sql, params)
@@ -52,7 +55,7 @@ class DuckDBEngine(Engine):
         return self._con.execute(sql, params).fetchall()
 
     def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        return self._con.execute(sql, params).to_arrow_table()
+        return self._con.sql(sql, params=params).to_arrow_table()
 
     def iter_batches(
         self, sql: str, params: Sequence[Any] | None = None, *, batch_size: int = 50_000
@@ -60,8 +63,10 @@ class DuckDBEngine(Engine):
         # A cursor of its own, so that the caller may write through the main connection while
         # it reads.
         cursor = self._con.cursor()
+        for name, table in self._registered.items():
+            cursor.register(name, table)
         try:
-            reader = cursor.execute(sql, params).to_arrow_reader(batch_size)
+            reader = cursor.sql(sql, params=params).to_arrow_reader(batch_size)
             yield from reader
         finally:
             cursor.close()
