@@ -1,1 +1,126 @@
-"""Identifier extraction: pure text -> Identifier functions, one module per kind."""
+"""Identifier extraction: pure text -> Identifier functions, one module per kind.
+
+:func:`extract` folds look-alike Unicode once (see :mod:`threadline.extract.normalize`), runs
+every kind's ``find`` and resolves overlaps between kinds by priority, so that one written span
+is one identifier (``jane@gmail.com`` is an email, not also the url ``gmail.com``). A few
+overlaps carry two facts and are kept: the phone inside a ``wa.me/...`` handle or a
+``zelle 212...`` payment, and the email of a ``zelle jane@x.com`` payment.
+
+The extractors are pure functions of the text and a region; the pipeline picks the region of
+each post from its location field (:func:`extract_fields`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from threadline.extract import age, crypto, email, handle, payment, phone, place, price, url
+from threadline.extract.normalize import Folded, fold
+from threadline.records import IDENTIFIER_KINDS, Identifier, IdentifierKind
+
+Finder = Callable[[Folded, str], list[Identifier]]
+
+#: Finders in priority order: on overlapping spans the earlier kind wins.
+FINDERS: tuple[tuple[IdentifierKind, Finder], ...] = (
+    ("crypto", crypto.find),
+    ("email", email.find),
+    ("payment", payment.find),
+    ("handle", handle.find),
+    ("url", url.find),
+    ("phone", phone.find),
+    ("price", price.find),
+    ("age", age.find),
+    ("place", place.find),
+)
+
+#: Pairs of kinds whose spans may overlap, because the outer one carries a second fact: the
+#: phone of a ``wa.me/...`` handle or a ``zelle 212...`` payment, the email of ``zelle jane@x.com``.
+_NESTED_FACTS: frozenset[frozenset[str]] = frozenset(
+    {frozenset({"payment", "email"}), frozenset({"payment", "phone"}), frozenset({"handle", "phone"})}
+)
+_ORDER = {kind: rank for rank, (kind, _) in enumerate(FINDERS)}
+
+DEFAULT_REGION = "US"
+
+#: Joins a title to its text for one extraction pass; a pilcrow between blank lines is no part
+#: of any identifier, so nothing found spans it (anything that did would be dropped).
+_FIELD_SEPARATOR = "\n\n\u00b6\n\n"
+
+__all__ = ["DEFAULT_REGION", "FINDERS", "extract", "extract_fields", "fold"]
+
+
+def _check_region(region: str | None) -> str:
+    if region is None:
+        return DEFAULT_REGION
+    if not isinstance(region, str) or len(region) != 2 or not region.isalpha():
+        raise ValueError(f"region must be an ISO 3166 alpha-2 code such as 'US', not {region!r}")
+    return region.upper()
+
+
+def _overlaps(a: Identifier, b: Identifier) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def extract(
+    text: str, *, region: str | None = None, kinds: Iterable[str] | None = None
+) -> list[Identifier]:
+    """Every identifier in ``text``, ordered by position.
+
+    ``region`` (ISO alpha-2, default ``US``) is the country assumed for national phone numbers;
+    ``kinds`` limits extraction to some kinds (all by default).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    region = _check_region(region)
+    wanted = set(IDENTIFIER_KINDS if kinds is None else kinds)
+    unknown = wanted - set(IDENTIFIER_KINDS)
+    if unknown:
+        raise ValueError(f"unknown identifier kind(s) {sorted(unknown)}; known: {IDENTIFIER_KINDS}")
+    if not text:
+        return []
+    folded = fold(text)
+    kept: list[Identifier] = []
+    for kind, find in FINDERS:
+        if kind not in wanted:
+            continue
+        for found in find(folded, region):
+            if all(
+                not _overlaps(found, other) or frozenset({other.kind, found.kind}) in _NESTED_FACTS
+                for other in kept
+            ):
+                kept.append(found)
+    kept.sort(key=lambda ident: (ident.start, ident.end, _ORDER[ident.kind]))
+    return kept
+
+
+@lru_cache(maxsize=65_536)
+def _region_of(location: str, default_region: str) -> str:
+    """Cached: a corpus repeats a few thousand location strings across millions of posts."""
+    return place.region_of(location, default=default_region)
+
+
+def extract_fields(
+    text: str, *, title: str | None, location: str | None, default_region: str = DEFAULT_REGION
+) -> tuple[str, list[tuple[str, Identifier]]]:
+    """Identifiers of a post's text and title, with the phone region from its location.
+
+    Returns the region used and ``(field, identifier)`` pairs; offsets index that field.
+    """
+    region = _region_of(location, default_region) if location else default_region
+    if not title:
+        return region, [("text", ident) for ident in extract(text, region=region)]
+    # One pass over title and text joined by a separator no extractor reads across: each finder
+    # has a fixed cost per call, which a short title would otherwise pay in full.
+    offset = len(title) + len(_FIELD_SEPARATOR)
+    found: list[tuple[str, Identifier]] = []
+    for ident in extract(title + _FIELD_SEPARATOR + text, region=region):
+        if ident.end <= len(title):
+            found.append(("title", ident))
+        elif ident.start >= offset:
+            shifted = Identifier(
+                ident.kind, ident.value, ident.canonical, ident.start - offset, ident.end - offset
+            )
+            found.append(("text", shifted))
+    found.sort(key=lambda pair: pair[0] == "title")
+    return region, found

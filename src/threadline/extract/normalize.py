@@ -82,6 +82,13 @@ def fold_table() -> dict[int, str]:
 
 
 _REMOVED_RUNS = re.compile(_REMOVED + "+")
+#: Characters ``fold`` may change: everything outside printable-and-control ASCII, and NUL.
+_FOLDABLE = re.compile(r"[^\x01-\x7f]")
+
+
+def _fold_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return fold_table().get(ord(char), char)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +122,9 @@ def fold(text: str) -> Folded:
     """Fold ``text`` (see the module docstring); ASCII text is returned as is."""
     if text.isascii() and _REMOVED not in text:
         return Folded(text, text)
-    translated = text.translate(fold_table())
+    # A substitution over the few non-ASCII characters is about five times faster than
+    # ``str.translate`` over the whole text, which looks up every character.
+    translated = _FOLDABLE.sub(_fold_char, text)
     if _REMOVED not in translated:
         return Folded(translated, text)
     parts: list[str] = []

@@ -1,0 +1,71 @@
+"""Measuring helpers shared by the benchmarks: wall time and peak memory of a process tree."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def tree_rss_bytes(pid: int | None = None) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc)."""
+    total = 0
+    stack = [pid or os.getpid()]
+    while stack:
+        current = stack.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except OSError:
+            continue
+        stack.extend(_children(current))
+    return total
+
+
+@dataclass
+class Measurement:
+    seconds: float = 0.0
+    peak_rss: int = 0
+
+
+@contextmanager
+def measured(interval: float = 0.05) -> Iterator[Measurement]:
+    """Wall time and peak resident memory (sampled) of this process tree inside the block."""
+    result = Measurement()
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            result.peak_rss = max(result.peak_rss, tree_rss_bytes())
+            stop.wait(interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    started = time.perf_counter()
+    sampler.start()
+    try:
+        yield result
+    finally:
+        result.seconds = time.perf_counter() - started
+        stop.set()
+        sampler.join()
+        result.peak_rss = max(result.peak_rss, tree_rss_bytes())
+
+
+def mib(n: int) -> str:
+    return f"{n / 2**20:,.0f} MiB"
