@@ -20,10 +20,9 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest_extract import NAIVE, corpus  # noqa: E402
-
-from threadline.extract import FINDERS, extract_fields  # noqa: E402
-from threadline.extract.normalize import fold  # noqa: E402
+from ingest_extract import NAIVE, corpus
+from threadline.extract import FINDERS, extract_fields
+from threadline.extract.normalize import fold
 
 
 def per_post(seconds: float, n: int) -> float:
@@ -68,7 +67,9 @@ def main() -> None:
     for record in records:
         extract_fields(record["text"], title=record.get("title"), location=record.get("location"))
     facade = per_post(time.perf_counter() - started, len(records))
-    print(f"facade (text + title + region): {facade:.1f} µs/post = {1e6 / facade:,.0f} posts/s/core")
+    print(
+        f"facade (text + title + region): {facade:.1f} µs/post = {1e6 / facade:,.0f} posts/s/core"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(f"peak memory {peak / 2**20:,.0f} MiB")
 

@@ -23,13 +23,12 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import measured, mib  # noqa: E402
-
-from threadline.extract import extract_fields  # noqa: E402
-from threadline.ingest import ingest  # noqa: E402
-from threadline.pipeline import analyze  # noqa: E402
-from threadline.synth import iter_truth_posts, write_corpus  # noqa: E402
-from threadline.workspace import Workspace  # noqa: E402
+from _measure import measured, mib
+from threadline.extract import extract_fields
+from threadline.ingest import ingest
+from threadline.pipeline import analyze
+from threadline.synth import iter_truth_posts, write_corpus
+from threadline.workspace import Workspace
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -76,12 +75,19 @@ def full_pipeline(posts: Path, n: int) -> None:
             identifiers = ws.count("identifiers")
     size = posts.stat().st_size
     print(f"\ncorpus: {report.posts_added:,} posts, {size / 2**20:,.0f} MiB JSONL")
-    print(f"ingest:  {ingest_time.seconds:7.1f} s  {report.posts_added / ingest_time.seconds:9,.0f} "
-          f"posts/s  peak {mib(ingest_time.peak_rss)}")
-    print(f"extract: {extract_time.seconds:7.1f} s  {stages[0].counts['posts'] / extract_time.seconds:9,.0f} "
-          f"posts/s  peak {mib(extract_time.peak_rss)}  ({identifiers:,} identifiers)")
-    print(f"ingest + extract: {total.seconds:.1f} s wall, {report.posts_added / total.seconds:,.0f} "
-          f"posts/s, peak memory {mib(total.peak_rss)} (process tree)")
+    print(
+        f"ingest:  {ingest_time.seconds:7.1f} s  {report.posts_added / ingest_time.seconds:9,.0f} "
+        f"posts/s  peak {mib(ingest_time.peak_rss)}"
+    )
+    print(
+        f"extract: {extract_time.seconds:7.1f} s  "
+        f"{stages[0].counts['posts'] / extract_time.seconds:9,.0f} "
+        f"posts/s  peak {mib(extract_time.peak_rss)}  ({identifiers:,} identifiers)"
+    )
+    print(
+        f"ingest + extract: {total.seconds:.1f} s wall, {report.posts_added / total.seconds:,.0f} "
+        f"posts/s, peak memory {mib(total.peak_rss)} (process tree)"
+    )
     workspace.unlink(missing_ok=True)
 
 
@@ -119,11 +125,18 @@ def baseline_comparison(posts: Path, truth: Path, sample: int) -> None:
         return hits / total if total else 1.0
 
     ours_phones = [sorted(i.canonical for _, i in f if i.kind == "phone") for f in ours]
-    naive_phone_lists = [naive_phones(r["text"]) + naive_phones(r.get("title") or "") for r in records]
+    naive_phone_lists = [
+        naive_phones(r["text"]) + naive_phones(r.get("title") or "") for r in records
+    ]
     ours_rate, naive_rate = len(records) / ours_seconds, len(records) / naive_seconds
     print(f"\nsingle process, {len(records):,} posts:")
-    print(f"  threadline extract: {ours_rate:9,.0f} posts/s   phone recall {recall(ours_phones):.4f}")
-    print(f"  naive regex per kind: {naive_rate:7,.0f} posts/s   phone recall {recall(naive_phone_lists):.4f}")
+    print(
+        f"  threadline extract: {ours_rate:9,.0f} posts/s   phone recall {recall(ours_phones):.4f}"
+    )
+    print(
+        f"  naive regex per kind: {naive_rate:7,.0f} posts/s   "
+        f"phone recall {recall(naive_phone_lists):.4f}"
+    )
     print(f"  ratio (threadline / naive throughput): {ours_rate / naive_rate:.2f}")
 
 

@@ -113,8 +113,17 @@ def test_ingest_with_map(tmp_path: Path) -> None:
     workspace = tmp_path / "w.duckdb"
     result = runner.invoke(
         app,
-        ["ingest", str(source), "--workspace", str(workspace), "--map", "text=body",
-         "--map", "id=ref", "--json"],
+        [
+            "ingest",
+            str(source),
+            "--workspace",
+            str(workspace),
+            "--map",
+            "text=body",
+            "--map",
+            "id=ref",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert orjson.loads(result.stdout)["posts_added"] == 1

@@ -80,8 +80,11 @@ def test_nested_facts_are_both_kept() -> None:
 
 
 def test_no_two_kept_identifiers_overlap_except_nested_facts() -> None:
-    nested = {frozenset({"payment", "email"}), frozenset({"payment", "phone"}),
-              frozenset({"handle", "phone"})}
+    nested = {
+        frozenset({"payment", "email"}),
+        frozenset({"payment", "phone"}),
+        frozenset({"handle", "phone"}),
+    }
     found = extract(AD)
     for a in found:
         for b in found:
@@ -140,10 +143,42 @@ def test_every_kind_has_a_finder_once() -> None:
 
 pieces = st.sampled_from(
     [
-        "212", "555", "0123", "two", "one", "oh", " ", ".", "-", "@", " at ", " dot ", "com",
-        "$", "jane", "SC:", "IG @", "t.me/", "wa.me/", "cashapp", "zelle", "19yo", "roses",
-        "/hr", "Houston", ", TX", "www.", "http://", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
-        "0x52908400098527886E0F7030069857D2E4169EE7", "💋", "2️⃣", "５", "\u200b", "ñ", "北京",
+        "212",
+        "555",
+        "0123",
+        "two",
+        "one",
+        "oh",
+        " ",
+        ".",
+        "-",
+        "@",
+        " at ",
+        " dot ",
+        "com",
+        "$",
+        "jane",
+        "SC:",
+        "IG @",
+        "t.me/",
+        "wa.me/",
+        "cashapp",
+        "zelle",
+        "19yo",
+        "roses",
+        "/hr",
+        "Houston",
+        ", TX",
+        "www.",
+        "http://",
+        "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
+        "0x52908400098527886E0F7030069857D2E4169EE7",
+        "💋",
+        "2️⃣",
+        "５",
+        "\u200b",
+        "ñ",
+        "北京",
     ]
 )
 

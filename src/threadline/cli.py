@@ -28,7 +28,7 @@ from rich.table import Table
 
 from threadline import __version__
 from threadline.errors import ThreadlineError
-from threadline.settings import Settings, load_settings
+from threadline.settings import load_settings
 
 app = typer.Typer(
     name="threadline",
@@ -47,7 +47,8 @@ WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="The workspace file (DuckDB).")
 ]
 SettingsOption = Annotated[
-    Path | None, typer.Option("--settings", help="A settings JSON file (see `threadline settings`).")
+    Path | None,
+    typer.Option("--settings", help="A settings JSON file (see `threadline settings`)."),
 ]
 
 
@@ -125,7 +126,9 @@ def _parse_map(pairs: list[str]) -> dict[str, str]:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="JSONL, CSV or Parquet files or directories.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="JSONL, CSV or Parquet files or directories.")
+    ],
     workspace: WorkspaceOption,
     map_: Annotated[
         list[str] | None,
@@ -144,7 +147,9 @@ def ingest(
         loaded = load_settings(settings)
         total = input_size(paths)
         with Workspace.open(workspace) as ws, _progress("ingest (bytes)", total) as advance:
-            report = run_ingest(ws, paths, field_map=field_map, settings=loaded.ingest, progress=advance)
+            report = run_ingest(
+                ws, paths, field_map=field_map, settings=loaded.ingest, progress=advance
+            )
     if as_json:
         out.print_json(orjson.dumps(report.to_dict()).decode())
     else:
@@ -155,7 +160,14 @@ def ingest(
 
 def _print_ingest_report(report: dict[str, Any]) -> None:
     table = Table(title="ingest", show_header=False)
-    for key in ("files", "records_read", "posts_added", "duplicates_collapsed", "already_present", "quarantined"):
+    for key in (
+        "files",
+        "records_read",
+        "posts_added",
+        "duplicates_collapsed",
+        "already_present",
+        "quarantined",
+    ):
         table.add_row(key.replace("_", " "), f"{report.get(key, 0):,}")
     for reason, count in sorted(report.get("quarantine_by_reason", {}).items()):
         table.add_row(f"  quarantined: {reason}", f"{count:,}")
@@ -172,8 +184,11 @@ def extract(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON line per record.")] = False,
     region: Annotated[
         str | None,
-        typer.Option("--region", help="Country (ISO alpha-2) for national phone numbers; default: "
-                     "from each record's location, else US."),
+        typer.Option(
+            "--region",
+            help="Country (ISO alpha-2) for national phone numbers; default: "
+            "from each record's location, else US.",
+        ),
     ] = None,
 ) -> None:
     """Extract identifiers from records: {"id": ..., "identifiers": [...]} per line."""
@@ -203,7 +218,9 @@ def extract(
                 if isinstance(record, dict) and isinstance(record.get("text"), str):
                     text = record["text"]
                     record_id = record.get("id", record_id)
-                    location = record.get("location") if isinstance(record.get("location"), str) else None
+                    location = (
+                        record.get("location") if isinstance(record.get("location"), str) else None
+                    )
             post_region = region or (place.region_of(location) if location else None)
             try:
                 found = run_extract(text, region=post_region)
@@ -211,12 +228,17 @@ def extract(
                 _fail(str(exc))
             if as_json:
                 sys.stdout.write(
-                    orjson.dumps({"id": record_id, "identifiers": [i.to_dict() for i in found]}).decode()
+                    orjson.dumps(
+                        {"id": record_id, "identifiers": [i.to_dict() for i in found]}
+                    ).decode()
                     + "\n"
                 )
             else:
                 for ident in found:
-                    out.print(f"{record_id}\t{ident.kind}\t{ident.canonical}\t{ident.start}-{ident.end}\t{ident.value!r}", highlight=False)
+                    out.print(
+                        f"{record_id}\t{ident.kind}\t{ident.canonical}\t{ident.start}-{ident.end}\t{ident.value!r}",
+                        highlight=False,
+                    )
     finally:
         if lines is not sys.stdin.buffer:
             lines.close()
@@ -256,16 +278,24 @@ def analyze(
             except ValueError as exc:
                 _fail(str(exc))
     for report in reports:
-        out.print(f"[bold]{report.stage}[/]: " + ", ".join(f"{k} {v}" for k, v in report.counts.items() if k != "by_kind"))
+        out.print(
+            f"[bold]{report.stage}[/]: "
+            + ", ".join(f"{k} {v}" for k, v in report.counts.items() if k != "by_kind")
+        )
         if "by_kind" in report.counts:
-            out.print("  " + ", ".join(f"{kind} {count:,}" for kind, count in report.counts["by_kind"].items()))
+            out.print(
+                "  "
+                + ", ".join(f"{kind} {count:,}" for kind, count in report.counts["by_kind"].items())
+            )
 
 
 @app.command()
 def summary(
     workspace: WorkspaceOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    top: Annotated[int, typer.Option("--top", min=0, help="How many shared identifiers to list.")] = 10,
+    top: Annotated[
+        int, typer.Option("--top", min=0, help="How many shared identifiers to list.")
+    ] = 10,
 ) -> None:
     """What a workspace holds: posts, quarantine, identifiers, the most shared contacts."""
     from threadline.summary import summarize
@@ -307,7 +337,9 @@ def summary(
 def evaluate_extract(
     posts: Annotated[Path, typer.Option("--posts", help="The synthetic posts (JSONL).")],
     truth: Annotated[Path, typer.Option("--truth", help="Their ground truth (JSON).")],
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Evaluate the first N posts.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Evaluate the first N posts.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """Precision and recall of extraction per kind against a synthetic corpus's truth."""
@@ -323,8 +355,12 @@ def evaluate_extract(
         table.add_column(column, justify="left" if column == "kind" else "right")
     for kind, score in scores.by_kind.items():
         table.add_row(
-            kind, f"{score.truth:,}", f"{score.found:,}", f"{score.true_positives:,}",
-            f"{score.precision:.4f}", f"{score.recall:.4f}",
+            kind,
+            f"{score.truth:,}",
+            f"{score.found:,}",
+            f"{score.true_positives:,}",
+            f"{score.precision:.4f}",
+            f"{score.recall:.4f}",
         )
     out.print(table)
     out.print(f"checksum-invalid wallets extracted: {scores.invalid_wallets_extracted}")

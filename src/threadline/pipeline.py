@@ -56,12 +56,16 @@ class StageReport:
 PostRow = tuple[str, str, str | None, str | None]  # id, text, title, location
 
 
-def _extract_chunk(rows: Sequence[PostRow], default_region: str) -> tuple[dict[str, list[Any]], list[tuple[str, str]]]:
+def _extract_chunk(
+    rows: Sequence[PostRow], default_region: str
+) -> tuple[dict[str, list[Any]], list[tuple[str, str]]]:
     """Worker: extract identifiers of a chunk of posts into columns (picklable, no I/O)."""
     columns: dict[str, list[Any]] = {name: [] for name in _IDENTIFIER_SCHEMA.names}
     regions: list[tuple[str, str]] = []
     for post_id, text, title, location in rows:
-        region, found = extract_fields(text, title=title, location=location, default_region=default_region)
+        region, found = extract_fields(
+            text, title=title, location=location, default_region=default_region
+        )
         regions.append((post_id, region))
         for field_name, ident in found:
             columns["post_id"].append(post_id)
@@ -76,7 +80,9 @@ def _extract_chunk(rows: Sequence[PostRow], default_region: str) -> tuple[dict[s
 
 def _warm_worker() -> None:
     """Build the lookup tables once per worker process, not once per chunk."""
-    extract_fields("warm up 212 555 0123 in Houston", title=None, location=None, default_region="US")
+    extract_fields(
+        "warm up 212 555 0123 in Houston", title=None, location=None, default_region="US"
+    )
 
 
 def _chunks(workspace: Workspace, chunk_size: int) -> Iterator[list[PostRow]]:
@@ -152,11 +158,14 @@ def extract_stage(
             for future in in_flight:
                 write(*future.result())
     return StageReport(
-        "extract", {"posts": pending, "identifiers": found, "by_kind": dict(sorted(by_kind.items()))}
+        "extract",
+        {"posts": pending, "identifiers": found, "by_kind": dict(sorted(by_kind.items()))},
     )
 
 
-def record_run(workspace: Workspace, report: StageReport, started_at: datetime, settings: Settings) -> None:
+def record_run(
+    workspace: Workspace, report: StageReport, started_at: datetime, settings: Settings
+) -> None:
     """Write a stage's counts and settings to the ``runs`` table (provenance of the workspace)."""
     workspace.engine.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -15,12 +15,28 @@ IdentifierKind = Literal[
 
 #: Every identifier kind, in the order the DESIGN.md contract lists them.
 IDENTIFIER_KINDS: tuple[IdentifierKind, ...] = (
-    "phone", "email", "handle", "url", "crypto", "payment", "age", "price", "place",
+    "phone",
+    "email",
+    "handle",
+    "url",
+    "crypto",
+    "payment",
+    "age",
+    "price",
+    "place",
 )
 
 #: Platforms a ``handle`` canonical form may name (``platform:username``).
 HANDLE_PLATFORMS: tuple[str, ...] = (
-    "snapchat", "instagram", "telegram", "kik", "whatsapp", "x", "tiktok", "onlyfans", "facebook",
+    "snapchat",
+    "instagram",
+    "telegram",
+    "kik",
+    "whatsapp",
+    "x",
+    "tiktok",
+    "onlyfans",
+    "facebook",
 )
 
 
@@ -44,7 +60,7 @@ class Identifier:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """An ingested post: ``text`` is required, everything else optional (DESIGN.md, input record)."""
+    """An ingested post: ``text`` is required, the rest optional (DESIGN.md, input record)."""
 
     id: str
     text: str

@@ -144,7 +144,9 @@ def migrate(engine: Engine, from_version: int) -> None:
     """Apply every migration after ``from_version`` in one transaction."""
     with engine.transaction():
         if from_version == 0:
-            engine.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            engine.execute(
+                "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
+            )
         for statements in MIGRATIONS[from_version:]:
             for statement in statements:
                 engine.execute(statement)

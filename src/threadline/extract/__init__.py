@@ -37,7 +37,11 @@ FINDERS: tuple[tuple[IdentifierKind, Finder], ...] = (
 #: Pairs of kinds whose spans may overlap, because the outer one carries a second fact: the
 #: phone of a ``wa.me/...`` handle or a ``zelle 212...`` payment, the email of ``zelle jane@x.com``.
 _NESTED_FACTS: frozenset[frozenset[str]] = frozenset(
-    {frozenset({"payment", "email"}), frozenset({"payment", "phone"}), frozenset({"handle", "phone"})}
+    {
+        frozenset({"payment", "email"}),
+        frozenset({"payment", "phone"}),
+        frozenset({"handle", "phone"}),
+    }
 )
 _ORDER = {kind: rank for rank, (kind, _) in enumerate(FINDERS)}
 

@@ -65,8 +65,14 @@ def _build_table() -> dict[int, str]:
     # Pictographs and symbols used as separators: emoji blocks, dingbats, arrows, geometric
     # shapes, misc symbols. Skin-tone modifiers go with them.
     for start, end in (
-        (0x2190, 0x21FF), (0x2300, 0x23FF), (0x25A0, 0x27BF), (0x2900, 0x297F),
-        (0x2B00, 0x2BFF), (0x1F000, 0x1F0FF), (0x1F200, 0x1FAFF), (0x2700, 0x27BF),
+        (0x2190, 0x21FF),
+        (0x2300, 0x23FF),
+        (0x25A0, 0x27BF),
+        (0x2900, 0x297F),
+        (0x2B00, 0x2BFF),
+        (0x1F000, 0x1F0FF),
+        (0x1F200, 0x1FAFF),
+        (0x2700, 0x27BF),
     ):
         for cp in range(start, end + 1):
             table.setdefault(cp, " ")
@@ -149,4 +155,3 @@ def strip_accents(text: str) -> str:
     """``"José"`` -> ``"Jose"``: for matching names, never for spans (length may change)."""
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-

@@ -57,7 +57,7 @@ length, and its answers are memoised (the same number recurs across the ads of o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import phonenumbers
@@ -190,18 +190,18 @@ class _Run:
     has ten groups, and this is the hot path.
     """
 
-    starts: list[int] = field(default_factory=list)
-    ends: list[int] = field(default_factory=list)
-    digits: list[str] = field(default_factory=list)
+    starts: list[int]
+    ends: list[int]
+    digits: list[str]
     #: A ``+`` before the group: a number starting there is international.
-    plus: list[bool] = field(default_factory=list)
+    plus: list[bool]
     #: The group's digits may not be part of a phone.
-    blocked: list[bool] = field(default_factory=list)
+    blocked: list[bool]
     #: The group is one spelled digit (a word or a lone ``o``) and nothing else.
-    lone_word: list[bool] = field(default_factory=list)
+    lone_word: list[bool]
     #: For a group inside a list of numbers, the index of the list's last group, else -1 (see
     #: :func:`_number_lists`); empty when the run has too few groups for a list.
-    list_end: list[int] = field(default_factory=list)
+    list_end: list[int]
 
 
 def find(folded: Folded, region: str) -> list[Identifier]:
@@ -311,9 +311,12 @@ def _read_run(text: str, work: str, run_start: int, run_end: int) -> _Run:
         and _MESSENGER_LINK_RE.search(text, max(0, run_start - 40), run_start) is not None
     )
     has_inner_plus = "+" in text[run_start:run_end]
-    groups = _Run()
-    starts, ends, digit_groups = groups.starts, groups.ends, groups.digits
-    pluses, blocked_groups, lone_words = groups.plus, groups.blocked, groups.lone_word
+    starts: list[int] = []
+    ends: list[int] = []
+    digit_groups: list[str] = []
+    pluses: list[bool] = []
+    blocked_groups: list[bool] = []
+    lone_words: list[bool] = []
     for match in _GROUP_RE.finditer(work, run_start, run_end):
         start, end = match.span()
         if has_inner_plus and ends:
@@ -338,7 +341,7 @@ def _read_run(text: str, work: str, run_start: int, run_end: int) -> _Run:
         pluses.append(plus and not blocked)
         blocked_groups.append(blocked)
         lone_words.append(len(digits) == 1 and text[start] in _ASCII_LETTERS)
-    return groups
+    return _Run(starts, ends, digit_groups, pluses, blocked_groups, lone_words, [])
 
 
 def _read_group(work: str, start: int, end: int, *, first: bool) -> tuple[int, str] | None:
@@ -404,12 +407,34 @@ def _blocked_in_context(text: str, lower: str, groups: _Run) -> list[bool]:
     blocked[0] = blocked[0] or first_blocked
     blocked[-1] = blocked[-1] or last_blocked
     window_start = max(0, run_start - _NOT_PHONE_MARGIN)
-    for match in _NOT_PHONE_RE.finditer(text, window_start, run_end + _NOT_PHONE_MARGIN):
+    window_end = run_end + _NOT_PHONE_MARGIN
+    if not _may_hold_not_phone(text[window_start:window_end], groups):
+        return blocked
+    for match in _NOT_PHONE_RE.finditer(text, window_start, window_end):
         not_start, not_end = match.span()
         for index, (start, end) in enumerate(zip(groups.starts, groups.ends, strict=True)):
             if not_start < end and start < not_end:
                 blocked[index] = True
     return blocked
+
+
+def _may_hold_not_phone(window: str, groups: _Run) -> bool:
+    """A cheap test before :data:`_NOT_PHONE_RE`: whether the run and its margins have the
+    shape of a date, time range, measurement, height, price or ZIP code at all.
+
+    Most phones ("(212) 555-0123": groups of 3, 3 and 4 digits, no currency) do not.
+    """
+    if any(sign in window for sign in "$€£¥'"):
+        return True
+    if "-" in window[:_NOT_PHONE_MARGIN]:
+        return True  # "34DD-24-36": the measurement starts before the run
+    lengths = [len(digits) for digits in groups.digits]
+    if 5 in lengths:
+        return True  # a ZIP code
+    return any(
+        (first <= 2 and second <= 2 and third in (2, 4)) or (first == 4 and second <= 2 >= third)
+        for first, second, third in zip(lengths, lengths[1:], lengths[2:], strict=False)
+    )
 
 
 def _after_id_cue(lower_before: str) -> bool:
