@@ -8,6 +8,7 @@ test fails if the rule goes away.
 
 from __future__ import annotations
 
+import random
 import re
 
 import phonenumbers
@@ -504,6 +505,28 @@ def test_digits_in_urls_are_not_phones(text: str) -> None:
     assert pairs(f"see {text} for pics") == []
 
 
+# --- the synthetic corpus's styles -------------------------------------------------------------
+
+
+def test_every_style_of_the_synthetic_corpus_is_read() -> None:
+    """Each way the corpus generator writes a phone is read back to its canonical form."""
+    obfuscate = pytest.importorskip("threadline.synth.obfuscate")
+    rng = random.Random(11)
+    styles = [*obfuscate.PLAIN_PHONE_STYLES, *obfuscate.OBFUSCATED_PHONE_STYLES]
+    for style in styles:
+        for line in range(0, 100, 3):  # includes 0100, 0101, 0110, 0111: all look-alikes
+            phone = obfuscate.nanp_phone(rng.choice([212, 305, 801, 901]), line)
+            written = obfuscate.render_phone(rng, phone, style)
+            assert [c for _, c in pairs(f"Text me at {written} xoxo")] == [phone.e164], (
+                style,
+                written,
+            )
+    london = obfuscate.uk_phone("207946", 958)
+    for style in obfuscate.INTERNATIONAL_PHONE_STYLES:
+        written = obfuscate.render_phone(rng, london, style)
+        assert [c for _, c in pairs(f"Text me at {written} xoxo")] == [london.e164], written
+
+
 # --- robustness --------------------------------------------------------------------------------
 
 
@@ -542,9 +565,35 @@ def test_canonical_is_valid_e164() -> None:
 _PIECES = [
     *"0123456789",
     *"OolISBi|+$#'\"/.-_*~() \n",
-    "one", "two", "oh", "o", "five", "tres", "cero", "nine", "someone",
-    "🔥", "💋", "2️⃣", "５", "⑤", "\u200b", "$200", "19yo", "12/25/2024", "id ", "ref #",
-    "212", "555", "0123", "+1 ", "+44 ", "0044", "wa.me/", "http://x.com/", "0x",
+    "one",
+    "two",
+    "oh",
+    "o",
+    "five",
+    "tres",
+    "cero",
+    "nine",
+    "someone",
+    "🔥",
+    "💋",
+    "2️⃣",
+    "５",
+    "⑤",
+    "\u200b",
+    "$200",
+    "19yo",
+    "12/25/2024",
+    "id ",
+    "ref #",
+    "212",
+    "555",
+    "0123",
+    "+1 ",
+    "+44 ",
+    "0044",
+    "wa.me/",
+    "http://x.com/",
+    "0x",
 ]
 
 
@@ -564,15 +613,46 @@ def test_phone_like_noise_keeps_the_contract(text: str, region: str) -> None:
 
 
 _FORMATS = [
-    "(212) 555-0123", "212.555.0123", "212-555-0123", "2125550123", "212 555 0123",
-    "+1 212 555 0123", "2l2-555-O123", "two one two 555 o1two3", "212🔥555🔥0123",
-    "2️⃣1️⃣2️⃣5️⃣5️⃣5️⃣0️⃣1️⃣2️⃣3️⃣", "２１２５５５０１２３", "2 1 2 5 5 5 0 1 2 3",
+    "(212) 555-0123",
+    "212.555.0123",
+    "212-555-0123",
+    "2125550123",
+    "212 555 0123",
+    "+1 212 555 0123",
+    "2l2-555-O123",
+    "two one two 555 o1two3",
+    "212🔥555🔥0123",
+    "2️⃣1️⃣2️⃣5️⃣5️⃣5️⃣0️⃣1️⃣2️⃣3️⃣",
+    "２１２５５５０１２３",
+    "2 1 2 5 5 5 0 1 2 3",
 ]
 #: Ad prose without id cues ("ref", "zip"), digit words or look-alike letters.
 _PROSE = st.lists(
     st.sampled_from(
-        ["hey", "call", "me", "babe", "new", "in", "town", "sweet", "xoxo", "now", "text",
-         "only", "Hola", "papi", "gentlemen", "available", "tonight", "!", ",", "😘", "🔥", "\n"]
+        [
+            "hey",
+            "call",
+            "me",
+            "babe",
+            "new",
+            "in",
+            "town",
+            "sweet",
+            "xoxo",
+            "now",
+            "text",
+            "only",
+            "Hola",
+            "papi",
+            "gentlemen",
+            "available",
+            "tonight",
+            "!",
+            ",",
+            "😘",
+            "🔥",
+            "\n",
+        ]
     ),
     max_size=8,
 ).map(" ".join)

@@ -67,16 +67,34 @@ from threadline.records import Identifier
 
 #: Spelled digits, English and Spanish. ``oh`` is how zero is read aloud.
 _DIGIT_WORDS: dict[str, str] = {
-    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-    "six": "6", "seven": "7", "eight": "8", "nine": "9",
-    "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5",
-    "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "cero": "0",
+    "uno": "1",
+    "dos": "2",
+    "tres": "3",
+    "cuatro": "4",
+    "cinco": "5",
+    "seis": "6",
+    "siete": "7",
+    "ocho": "8",
+    "nueve": "9",
 }
 #: Fills the rest of a digit word's width in the working text (see :func:`_with_words_as_digits`).
 _GLUE = "\x01"
 #: What a look-alike letter stands for; glue disappears when a group is read.
-_GROUP_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "S": "5",
-                               "B": "8", _GLUE: None})
+_GROUP_DIGITS = str.maketrans(
+    {"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "S": "5", "B": "8", _GLUE: None}
+)
 _ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)})
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _LOOKALIKE_LETTERS = frozenset("OolI")
@@ -154,15 +172,58 @@ _NOT_PHONE_MARGIN = 8  # farther than any span above reaches out of a run it ove
 #: Words that make the digits right after them the identifier of something else: on their own
 #: ("post id 4839201174", "zip 77002"), or records when followed by "#"/"no."/"number"
 #: ("ad #4839201174", "order no. 4839201174"). Contact words ("call #...") are not cues.
-_ID_WORDS = frozenset({
-    "id", "ids", "ref", "reference", "order", "invoice", "tracking", "ticket", "transaction",
-    "txn", "sku", "serial", "confirmation", "receipt", "zip", "postal", "postcode",
-})
-_RECORD_WORDS = frozenset({
-    "post", "ad", "listing", "item", "case", "file", "room", "lot", "unit", "apt", "suite",
-    "box", "member", "user", "profile", "account", "acct", "booking", "reservation", "claim",
-    "policy", "customer", "product", "model", "part", "batch", "page",
-})
+_ID_WORDS = frozenset(
+    {
+        "id",
+        "ids",
+        "ref",
+        "reference",
+        "order",
+        "invoice",
+        "tracking",
+        "ticket",
+        "transaction",
+        "txn",
+        "sku",
+        "serial",
+        "confirmation",
+        "receipt",
+        "zip",
+        "postal",
+        "postcode",
+    }
+)
+_RECORD_WORDS = frozenset(
+    {
+        "post",
+        "ad",
+        "listing",
+        "item",
+        "case",
+        "file",
+        "room",
+        "lot",
+        "unit",
+        "apt",
+        "suite",
+        "box",
+        "member",
+        "user",
+        "profile",
+        "account",
+        "acct",
+        "booking",
+        "reservation",
+        "claim",
+        "policy",
+        "customer",
+        "product",
+        "model",
+        "part",
+        "batch",
+        "page",
+    }
+)
 #: The end of the text before a run, read backwards (the string is reversed): separators, an
 #: optional "#"/"no."/"number" mark, then the word before them.
 _REVERSED_CUE_RE = re.compile(
@@ -214,10 +275,10 @@ def find(folded: Folded, region: str) -> list[Identifier]:
     lower = text.lower()
     if len(lower) != len(text):  # a few letters ("İ") lower-case to two characters
         lower = text.translate(_ASCII_LOWER)
-    words = _words_in_numbers(text, _spelled_digits(lower))
+    chunks = _words_in_numbers(text, _spelled_digits(lower))
     work = text.replace(_GLUE, " ") if _GLUE in text else text
-    if words:
-        work = _with_words_as_digits(work, words)
+    if chunks:
+        work = _with_words_as_digits(work, chunks)
     national_region = _national_region(region)
     found: list[Identifier] = []
     for run in _RUN_RE.finditer(work):
@@ -265,22 +326,18 @@ def _spelled_digits(lower: str) -> list[tuple[int, int, str]]:
     return chunks
 
 
-def _words_in_numbers(
-    text: str, words: list[tuple[int, int, str]]
-) -> list[tuple[int, int, str]]:
-    """The digit words that can be part of a number: next to a digit or to another digit word.
-
-    "I'm the one you want" keeps its "one" as a word and the post its fast path.
-    """
+def _words_in_numbers(text: str, chunks: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The chunks of digit words that can be part of a number: next to a digit or to another
+    chunk. "I'm the one you want" keeps its "one" as a word and the post its fast path."""
     kept: list[tuple[int, int, str]] = []
-    last = len(words) - 1
-    for index, (start, end, word) in enumerate(words):
+    last = len(chunks) - 1
+    for index, (start, end, digits) in enumerate(chunks):
         if (
-            (index > 0 and start - words[index - 1][1] <= _NEAR)
-            or (index < last and words[index + 1][0] - end <= _NEAR)
+            (index > 0 and start - chunks[index - 1][1] <= _NEAR)
+            or (index < last and chunks[index + 1][0] - end <= _NEAR)
             or _DIGIT_RE.search(text, max(0, start - _NEAR), end + _NEAR) is not None
         ):
-            kept.append((start, end, word))
+            kept.append((start, end, digits))
     return kept
 
 
@@ -332,8 +389,10 @@ def _read_run(text: str, work: str, run_start: int, run_end: int) -> _Run:
                 end, digits = read
         if digits == "0" and pluses and pluses[-1] and text[start - 1 : end + 1] == "(0)":
             continue  # "+44 (0)20": the trunk prefix, not dialled from abroad
-        blocked = not digits or len(digits) > _MAX_DIALLED_DIGITS or (
-            len(digits) > _MAX_NUMBER_DIGITS and not digits.startswith("00")
+        blocked = (
+            not digits
+            or len(digits) > _MAX_DIALLED_DIGITS
+            or (len(digits) > _MAX_NUMBER_DIGITS and not digits.startswith("00"))
         )
         starts.append(start)
         ends.append(end)
