@@ -364,11 +364,13 @@ def test_spans_index_the_text_and_do_not_overlap(
         for found in spans.values():
             found.sort()
             for (_, e1, kind1, outer), (s2, e2, kind2, inner) in itertools.pairwise(found):
-                # The only nesting: the number of a WhatsApp handle is also a phone.
+                # The only nesting: the number of a WhatsApp handle or a Zelle payment is also a
+                # phone, and the address of a Zelle payment is also an email.
                 assert -e1 <= s2 or (
-                    kind1 == "handle"
-                    and kind2 == "phone"
-                    and outer == f"whatsapp:{inner}"
+                    (kind1, kind2)
+                    in {("handle", "phone"), ("payment", "phone"), ("payment", "email")}
+                    and outer.split(":", 1)[1] == inner
+                    and outer.split(":", 1)[0] in {"whatsapp", "zelle"}
                     and -e2 <= -e1
                 ), record["id"]
 

@@ -321,12 +321,30 @@ def payment_slot(rng: random.Random, payment: PaymentTag) -> Rendered:
             style = ("dash", "compact", "paren")[rng.randrange(3)]
             number = render_phone(rng, payment.phone, style)
             written = f"zelle {number}" if rng.random() < 0.5 else f"Zelle: {number}"
+            # The number is a phone identifier of its own, as in a wa.me link: the same phone
+            # written elsewhere links the posts.
+            nested: Mark = (
+                "phone",
+                payment.phone.e164,
+                False,
+                "zelle_phone",
+                len(written) - len(number),
+                len(written),
+            )
             style = "zelle_phone"
         else:
             written, style = f"Zelle {payment.email}", "zelle_email"
+            nested = (
+                "email",
+                payment.email.lower(),
+                False,
+                "zelle_email",
+                len("Zelle "),
+                len(written),
+            )
         return (
             written,
-            (("payment", payment.canonical, False, style, 0, len(written)),),
+            (("payment", payment.canonical, False, style, 0, len(written)), nested),
             NO_SIGNALS,
         )
     formats = PAYMENT_FORMATS[payment.service]
