@@ -666,3 +666,15 @@ def test_a_phone_in_any_prose_is_found(before: str, phone: str, after: str) -> N
     assert [i.canonical for i in idents] == [NYC]
     assert idents[0].value == phone.lstrip("(+")
     assert_contract(text, idents)
+
+
+def test_digits_ending_a_tag_do_not_start_a_phone() -> None:
+    """Regression: "$remymoyo77." before a spelled phone made a false number of 77 + its digits."""
+    text = "via cashapp $remymoyo77.\nfive two zero five five five zero one five seven text"
+    assert [i.canonical for i in find(fold(text), "US")] == ["+15205550157"]
+
+
+def test_a_link_before_a_phone_does_not_hide_it() -> None:
+    """Regression: digits of a link blocked the whole run, the next line's phone with them."""
+    text = "via PayPal.Me/valentinacuto46.\n1-206-555-0117\nCan't wait"
+    assert [i.canonical for i in find(fold(text), "US")] == ["+12065550117"]

@@ -44,7 +44,8 @@ How a post is read (the C regex scanner does the per-character work; Python sees
    ..."); contact words are not cues ("call #2125550123" is a phone). All groups are blocked
    inside a URL (WhatsApp and Telegram links excepted: their digits are international); the
    first or last group when glued to a token that mixes letters and digits (wallets, hex
-   strings). "call2125550123now" is still a phone: plain words may touch a number.
+   strings), and the first group when it is a few digits ending a word (``$jane77.`` before a
+   number). "call2125550123now" is still a phone: plain words may touch a whole number.
 
 Spans start at the first digit token and end after the last (``(212) 555-0123`` gives the value
 ``212) 555-0123``; a leading ``+`` is not part of it). Canonical forms are E.164; phonenumbers
@@ -231,6 +232,9 @@ _REVERSED_CUE_RE = re.compile(
     r"(?P<word>[a-z]+)(?![a-z])"
 )
 _CUE_CHARS = 32  # how far back an id cue is looked for
+#: Digits glued to the end of a word start a phone only if they could be one on their own.
+_MIN_GLUED_DIGITS = 7
+_SPACE_RE = re.compile(r"\s")
 _ALNUM_BEFORE_RE = re.compile(r"[A-Za-z0-9]+\Z")
 _ALNUM_AFTER_RE = re.compile(r"[A-Za-z0-9]+")
 _URL_CHUNK_RE = re.compile(r"(?:://|www\.|[a-z0-9-]\.[a-z]{2,}(?:[/?#=]|\Z))")
@@ -453,16 +457,30 @@ def _blocked_in_context(text: str, lower: str, groups: _Run) -> list[bool]:
         and _MESSENGER_LINK_RE.search(chunk_before) is None
     )
     if in_url:
-        return [True] * len(groups.starts)
+        # A URL ends at the first space: groups after it ("site.com/jane46.\n1-206-555-0117")
+        # are read on their own merits.
+        space = _SPACE_RE.search(text, run_start, run_end)
+        url_end = space.start() if space is not None else run_end
+        url_blocked = [start < url_end for start in groups.starts]
+        if all(url_blocked):
+            return url_blocked
+    else:
+        url_blocked = [False] * len(groups.starts)
     first_blocked = _after_id_cue(lower_before[-_CUE_CHARS:])
     if not first_blocked and run_start > 0 and text[run_start - 1] in _ASCII_ALNUM:
         glued = _ALNUM_BEFORE_RE.search(text, max(0, run_start - _CUE_CHARS), run_start)
-        first_blocked = glued is None or not _is_plain_word(glued.group())
+        # A word may touch a whole number ("call2125550123"), but a few digits glued to the end
+        # of a word are part of a name or tag ("$jane77. 212..."), never the start of a phone.
+        first_blocked = (
+            glued is None
+            or not _is_plain_word(glued.group())
+            or len(groups.digits[0]) < _MIN_GLUED_DIGITS
+        )
     last_blocked = False
     if run_end < len(text) and text[run_end] in _ASCII_ALNUM:
         glued = _ALNUM_AFTER_RE.match(text, run_end)
         last_blocked = glued is None or not _is_plain_word(glued.group())
-    blocked = list(groups.blocked)
+    blocked = [own or in_link for own, in_link in zip(groups.blocked, url_blocked, strict=True)]
     blocked[0] = blocked[0] or first_blocked
     blocked[-1] = blocked[-1] or last_blocked
     window_start = max(0, run_start - _NOT_PHONE_MARGIN)

@@ -1206,11 +1206,13 @@ class _Job(_Actor):
         self.text_compiled = compile_blocks(blocks, self.sep)
         self.fixed: dict[str, Rendered] = {"role": plain(self.role), "company": plain(self.company)}
         if self.phone is not None:
+            # A North American number in posts read in Mexico is written with its country code.
+            abroad = any(city.country not in ("US", "CA") for city in self.cities)
             style = pick_phone_style(
-                rng, self.phone, PHONE_OBFUSCATION[spec.category], self.spanish
+                rng, self.phone, PHONE_OBFUSCATION[spec.category], self.spanish, abroad=abroad
             )
             self.fixed["phone"] = phone_slot(rng, self.phone, style)
-            self.fixed["whatsapp"] = whatsapp_slot(rng, self.phone)
+            self.fixed["whatsapp"] = whatsapp_slot(rng, self.phone, abroad=abroad)
         if self.handle is not None:
             self.fixed["handle"] = handle_slot(rng, self.handle)
         if self.payment is not None:

@@ -70,9 +70,12 @@ OBFUSCATED_PHONE_WEIGHTS: Final = (12, 3, 12, 10, 10, 6, 14, 10, 8, 6)
 _OBFUSCATED_PHONE_CUM: Final = cumulative(OBFUSCATED_PHONE_WEIGHTS)
 
 
-def pick_phone_style(rng: random.Random, phone: Phone, obfuscate_p: float, spanish: bool) -> str:
-    """A style for ``phone``: international numbers are written in international forms only."""
-    if phone.calling_code != "+1":
+def pick_phone_style(
+    rng: random.Random, phone: Phone, obfuscate_p: float, spanish: bool, *, abroad: bool = False
+) -> str:
+    """A style for ``phone``: international numbers, and numbers in ads read in another country
+    (``abroad``: a US number in a post for Mexico), are written in international forms only."""
+    if phone.calling_code != "+1" or abroad:
         return pick(rng, INTERNATIONAL_PHONE_STYLES)
     if rng.random() < obfuscate_p:
         if spanish and rng.random() < 0.5:
@@ -271,11 +274,11 @@ def handle_slot(rng: random.Random, handle: Handle, style_index: int | None = No
     return (written, (("handle", handle.canonical, False, style, 0, len(written)),), NO_SIGNALS)
 
 
-def whatsapp_slot(rng: random.Random, phone: Phone) -> Rendered:
+def whatsapp_slot(rng: random.Random, phone: Phone, *, abroad: bool = False) -> Rendered:
     """``WhatsApp: (212) 555-0123``: a WhatsApp handle (the cue and number) holding a phone."""
     style = (
         pick(rng, INTERNATIONAL_PHONE_STYLES)
-        if phone.calling_code != "+1"
+        if phone.calling_code != "+1" or abroad
         else weighted(rng, PLAIN_PHONE_STYLES, _PLAIN_PHONE_CUM)
     )
     number = render_phone(rng, phone, style)
