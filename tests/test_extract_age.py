@@ -158,8 +158,28 @@ def test_any_text_spans_index_the_original(text: str) -> None:
 @given(
     st.lists(
         st.sampled_from(
-            ["I'm", "19", "yo", "age", ":", "nineteen", "años", "tengo", "$", "/", "-", " ",
-             "\n", "|", "💋", "24/7", "y/o", "twenty", "one", "barely"]
+            [
+                "I'm",
+                "19",
+                "yo",
+                "age",
+                ":",
+                "nineteen",
+                "años",
+                "tengo",
+                "$",
+                "/",
+                "-",
+                " ",
+                "\n",
+                "|",
+                "💋",
+                "24/7",
+                "y/o",
+                "twenty",
+                "one",
+                "barely",
+            ]
         ),
         max_size=20,
     )

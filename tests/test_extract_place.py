@@ -49,8 +49,15 @@ def test_load_builds_quickly_and_is_cached() -> None:
 
 def test_regions_are_postal_for_us_and_canada_and_geonames_codes_elsewhere() -> None:
     canonicals = {city.canonical for city in gazetteer.load().cities}
-    assert {"Houston, TX, US", "Toronto, ON, CA", "Montréal, QC, CA", "Vancouver, BC, CA",
-            "Guadalajara, 14, MX", "London, ENG, GB", "Mexico City, 09, MX"} <= canonicals
+    assert {
+        "Houston, TX, US",
+        "Toronto, ON, CA",
+        "Montréal, QC, CA",
+        "Vancouver, BC, CA",
+        "Guadalajara, 14, MX",
+        "London, ENG, GB",
+        "Mexico City, 09, MX",
+    } <= canonicals
     assert all(CANONICAL.match(c) for c in canonicals)
 
 
@@ -95,9 +102,7 @@ def test_load_from_reports_a_missing_or_foreign_file(tmp_path: Path) -> None:
 
 
 def test_build_rejects_an_alias_to_an_unknown_city(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        gazetteer, "CITY_ALIASES", (("Gotham", "Gotham City", "US", "NJ", False),)
-    )
+    monkeypatch.setattr(gazetteer, "CITY_ALIASES", (("Gotham", "Gotham City", "US", "NJ", False),))
     with pytest.raises(ValueError, match="Gotham"):
         gazetteer.build_data()
 
@@ -173,7 +178,8 @@ def test_following_state_disambiguates_and_joins_the_span() -> None:
 def test_wordlike_state_codes_need_capitals() -> None:
     # "or" is not Oregon here; Portland falls back to region then population.
     assert places("Portland or Seattle") == [
-        ("Portland", "Portland, OR, US"), ("Seattle", "Seattle, WA, US"),
+        ("Portland", "Portland, OR, US"),
+        ("Seattle", "Seattle, WA, US"),
     ]
     assert places("Portland me") == [("Portland", "Portland, OR, US")]
 
@@ -383,9 +389,41 @@ def test_any_text_spans_index_the_original(text: str, region: str) -> None:
 
 
 _AD_WORDS = [
-    "in", "Houston", "houston", "Portland", ",", "OR", "or", "ME", "Mobile", "mobile", "LA",
-    "la", "NYC", "Paris", "TX", "Texas", "San", "José", "Jose", "Salt", "Lake", "City", "near",
-    "Florida", "Uruguay", "(", ")", "-", "💋", "\n", "St.", "Louis", "area", "Ontario", "México",
+    "in",
+    "Houston",
+    "houston",
+    "Portland",
+    ",",
+    "OR",
+    "or",
+    "ME",
+    "Mobile",
+    "mobile",
+    "LA",
+    "la",
+    "NYC",
+    "Paris",
+    "TX",
+    "Texas",
+    "San",
+    "José",
+    "Jose",
+    "Salt",
+    "Lake",
+    "City",
+    "near",
+    "Florida",
+    "Uruguay",
+    "(",
+    ")",
+    "-",
+    "💋",
+    "\n",
+    "St.",
+    "Louis",
+    "area",
+    "Ontario",
+    "México",
 ]
 
 

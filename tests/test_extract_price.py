@@ -65,14 +65,18 @@ def test_every_written_form_is_a_price(text: str, value: str, canonical: str) ->
 
 def test_rate_card_with_units_first() -> None:
     assert prices("QV 80 HH 120 1hr 200") == [
-        ("QV 80", "80 USD/qv"), ("HH 120", "120 USD/hh"), ("1hr 200", "200 USD/hr"),
+        ("QV 80", "80 USD/qv"),
+        ("HH 120", "120 USD/hh"),
+        ("1hr 200", "200 USD/hr"),
     ]
     assert prices("hh-150 hr-250") == [("hh-150", "150 USD/hh"), ("hr-250", "250 USD/hr")]
 
 
 def test_units_after_each_amount_belong_to_that_amount() -> None:
     assert prices("$80 qv $150 hh $250 hr") == [
-        ("$80 qv", "80 USD/qv"), ("$150 hh", "150 USD/hh"), ("$250 hr", "250 USD/hr"),
+        ("$80 qv", "80 USD/qv"),
+        ("$150 hh", "150 USD/hh"),
+        ("$250 hr", "250 USD/hr"),
     ]
     assert prices("150hh 250hr") == [("150hh", "150 USD/hh"), ("250hr", "250 USD/hr")]
 
@@ -178,8 +182,32 @@ def test_any_text_spans_index_the_original(text: str, region: str) -> None:
 @given(
     st.lists(
         st.sampled_from(
-            ["$", "150", "hh", "qv", "/", "hr", "roses", "for", "a", "month", "2k", "€", "1,500",
-             "-", " ", "24/7", "100%", "555-1234", "pesos", "MXN", ".", "k", "1hr", "💋"]
+            [
+                "$",
+                "150",
+                "hh",
+                "qv",
+                "/",
+                "hr",
+                "roses",
+                "for",
+                "a",
+                "month",
+                "2k",
+                "€",
+                "1,500",
+                "-",
+                " ",
+                "24/7",
+                "100%",
+                "555-1234",
+                "pesos",
+                "MXN",
+                ".",
+                "k",
+                "1hr",
+                "💋",
+            ]
         ),
         max_size=20,
     )

@@ -38,22 +38,51 @@ MAX_AGE = 79
 
 _UNITS_EN = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _TEENS_EN = (
-    "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-    "eighteen", "nineteen",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 )
 _TENS_EN_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy")
 _TEENS_ES = (
-    ("diez",), ("once",), ("doce",), ("trece",), ("catorce",), ("quince",),
-    ("dieciséis", "dieciseis"), ("diecisiete",), ("dieciocho",), ("diecinueve",),
+    ("diez",),
+    ("once",),
+    ("doce",),
+    ("trece",),
+    ("catorce",),
+    ("quince",),
+    ("dieciséis", "dieciseis"),
+    ("diecisiete",),
+    ("dieciocho",),
+    ("diecinueve",),
 )
 _VEINTI_ES = (
-    ("veintiuno", "veintiún", "veintiun"), ("veintidós", "veintidos"),
-    ("veintitrés", "veintitres"), ("veinticuatro",), ("veinticinco",),
-    ("veintiséis", "veintiseis"), ("veintisiete",), ("veintiocho",), ("veintinueve",),
+    ("veintiuno", "veintiún", "veintiun"),
+    ("veintidós", "veintidos"),
+    ("veintitrés", "veintitres"),
+    ("veinticuatro",),
+    ("veinticinco",),
+    ("veintiséis", "veintiseis"),
+    ("veintisiete",),
+    ("veintiocho",),
+    ("veintinueve",),
 )
 _UNITS_ES = (
-    ("uno", "un", "una"), ("dos",), ("tres",), ("cuatro",), ("cinco",), ("seis",), ("siete",),
-    ("ocho",), ("nueve",),
+    ("uno", "un", "una"),
+    ("dos",),
+    ("tres",),
+    ("cuatro",),
+    ("cinco",),
+    ("seis",),
+    ("siete",),
+    ("ocho",),
+    ("nueve",),
 )
 _TENS_ES_WORDS = ("treinta", "cuarenta", "cincuenta", "sesenta", "setenta")
 
@@ -138,20 +167,35 @@ _SEGMENT_BEFORE = re.compile(
     r"(?:(?:sweet|young|just|barely|only|fresh|petite|tiny|dulce|joven|solo)[ \t]+)?\Z",
     re.IGNORECASE,
 )
-_SEGMENT_AFTER = re.compile(
-    r"[ \t]*[!.]*[ \t]*(?:$|[\n|•·*~,.!?;:()\[\]{}<>]|\s-\s)|[ \t]{2}"
-)
+_SEGMENT_AFTER = re.compile(r"[ \t]*[!.]*[ \t]*(?:$|[\n|•·*~,.!?;:()\[\]{}<>]|\s-\s)|[ \t]{2}")
 #: How far back a cue may start (longest: "i am just ", "just turned ").
 _CUE_WINDOW = 24
 #: Last word of every cue: a cheap test before :data:`_CUE_BEFORE` runs.
-_CUE_LAST_WORDS = frozenset({
-    "age", "ages", "aged", "edad", "tengo", "barely", "turned", "im", "i'm", "i’m", "i`m", "i´m",
-    "m", "am", "just", "only", "now", "is", "de",
-})
-#: First words of every number word, as bytes for the ASCII fast path.
-_FIRST_WORDS = frozenset(
-    match_key(word).split()[0] for word in _NUMBER_WORDS
+_CUE_LAST_WORDS = frozenset(
+    {
+        "age",
+        "ages",
+        "aged",
+        "edad",
+        "tengo",
+        "barely",
+        "turned",
+        "im",
+        "i'm",
+        "i’m",
+        "i`m",
+        "i´m",
+        "m",
+        "am",
+        "just",
+        "only",
+        "now",
+        "is",
+        "de",
+    }
 )
+#: First words of every number word, as bytes for the ASCII fast path.
+_FIRST_WORDS = frozenset(match_key(word).split()[0] for word in _NUMBER_WORDS)
 _FIRST_WORDS_ASCII = frozenset(w.encode("ascii") for w in _FIRST_WORDS if w.isascii())
 _TENS_EN = frozenset(_TENS_EN_WORDS)
 _UNITS_EN_VALUES = {word: index + 1 for index, word in enumerate(_UNITS_EN)}

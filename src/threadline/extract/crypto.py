@@ -85,7 +85,11 @@ _PREFILTER: Final = re.compile(r"[^0-9A-Za-z][0-9A-Za-z]{14}")
 #: Version byte of a 25-byte base58check payload -> coin. 0x05 is Bitcoin's P2SH and also
 #: Litecoin's legacy P2SH; it is reported as btc (module docstring).
 _BASE58_VERSIONS: Final[dict[int, str]] = {
-    0x00: "btc", 0x05: "btc", 0x30: "ltc", 0x32: "ltc", 0x41: "trx",
+    0x00: "btc",
+    0x05: "btc",
+    0x30: "ltc",
+    0x32: "ltc",
+    0x41: "trx",
 }
 
 

@@ -24,7 +24,6 @@ from threadline.extract.url import (
     TLDS,
     is_title_case,
     lower_keeping_offsets,
-    positions,
     scan_labels,
     word_set,
 )
@@ -106,14 +105,25 @@ def email_at(text: str, pos: int) -> tuple[int, str] | None:
     at = _AT_RE.match(text, run_end)
     if at is None or run_end == pos:
         return None
-    parsed = _parse(text, pos, at)
+    parsed = _parse(text, pos, at, _domain_after(text, at))
     if parsed is None or parsed[0] != pos:
         return None
     return parsed[1], parsed[2]
 
 
-def _parse(text: str, local_start: int, at: re.Match[str]) -> tuple[int, int, str] | None:
-    """Check one candidate: user part from ``local_start`` to the at-sign ``at``.
+def _domain_after(text: str, at: re.Match[str]) -> tuple[int, str, list[str]] | None:
+    """The domain after the at-sign ``at`` (see :func:`_domain`); spelled-out forms need more."""
+    return _domain(text, at.end(), spelled_out=at.lastgroup in ("word", "spaced"))
+
+
+def _parse(
+    text: str,
+    local_start: int,
+    at: re.Match[str],
+    domain: tuple[int, str, list[str]] | None,
+) -> tuple[int, int, str] | None:
+    """Check one candidate: user part from ``local_start`` to the at-sign ``at``, then
+    ``domain`` (from :func:`_domain_after`).
 
     Returns (start, end, canonical) or None.
     """
@@ -125,11 +135,10 @@ def _parse(text: str, local_start: int, at: re.Match[str]) -> tuple[int, int, st
         return None
     if start > 0 and text[start - 1] == "@":
         return None  # a@b@c: not one address
-    kind = at.lastgroup
-    spelled_out = kind == "word"
-    domain = _domain(text, at.end(), spelled_out=spelled_out or kind == "spaced")
     if domain is None:
         return None
+    kind = at.lastgroup
+    spelled_out = kind == "word"
     end, host, dot_kinds = domain
     lowered = local.lower()
     if spelled_out:
@@ -146,17 +155,28 @@ def _parse(text: str, local_start: int, at: re.Match[str]) -> tuple[int, int, st
 
 def _at_candidates(text: str, lowered: str) -> set[int]:
     """Where an at-sign as written may be, from ``str.find`` anchors (cheap on plain ads)."""
-    found = set(positions(text, "@"))
-    found.update(positions(lowered, " at"))
-    for anchor in positions(lowered, "rob"):  # arroba, arobase
+    found: set[int] = set()
+    anchor = text.find("@")
+    while anchor != -1:
+        found.add(anchor)
+        anchor = text.find("@", anchor + 1)
+    anchor = lowered.find(" at")
+    while anchor != -1:
+        found.add(anchor)
+        anchor = lowered.find(" at", anchor + 1)
+    anchor = lowered.find("rob")  # arroba, arobase
+    while anchor != -1:
         if anchor >= 2 and lowered.startswith("arroba", anchor - 2):
             found.add(anchor - 2)
         elif anchor >= 1 and lowered.startswith("arobase", anchor - 1):
             found.add(anchor - 1)
+        anchor = lowered.find("rob", anchor + 1)
     for bracket in "([{<":
-        for anchor in positions(text, bracket):
+        anchor = text.find(bracket)
+        while anchor != -1:
             if lowered[anchor + 1 : anchor + 9].lstrip(" \t").startswith(_BRACKETED_AT):
                 found.add(anchor)
+            anchor = text.find(bracket, anchor + 1)
     return found
 
 
@@ -193,10 +213,15 @@ def find(folded: Folded, region: str) -> list[Identifier]:
     for at in _at_tokens(text):
         if at.start() < done:
             continue
+        # The domain first: prose ("Romantic at heart and") has none, which settles it
+        # before the walk back over the user part.
+        domain = _domain_after(text, at)
+        if domain is None:
+            continue
         local_start = _local_start(text, at.start())
         if local_start == at.start() or local_start < done:
             continue
-        parsed = _parse(text, local_start, at)
+        parsed = _parse(text, local_start, at, domain)
         if parsed is None:
             continue
         start, end, canonical = parsed

@@ -52,7 +52,11 @@ FORMAT_VERSION = 1
 
 Tier = Literal["plain", "word", "name", "qualified", "alias"]
 _TIER_CODES: dict[str, Tier] = {
-    "": "plain", "w": "word", "n": "name", "q": "qualified", "a": "alias",
+    "": "plain",
+    "w": "word",
+    "n": "name",
+    "q": "qualified",
+    "a": "alias",
 }
 
 #: GeoNames admin1 code -> (postal abbreviation, names) for Canada.
@@ -73,36 +77,112 @@ CA_PROVINCES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 #: GeoNames admin1 code -> names (and common abbreviations) of the Mexican states.
 MX_STATES: dict[str, tuple[str, ...]] = {
-    "01": ("Aguascalientes",), "02": ("Baja California", "BC"),
-    "03": ("Baja California Sur", "BCS"), "04": ("Campeche",), "05": ("Chiapas",),
-    "06": ("Chihuahua",), "07": ("Coahuila",), "08": ("Colima",),
-    "09": ("Ciudad de México", "CDMX", "Distrito Federal", "DF"), "10": ("Durango",),
-    "11": ("Guanajuato",), "12": ("Guerrero",), "13": ("Hidalgo",), "14": ("Jalisco",),
-    "15": ("Estado de México", "Edomex", "México"), "16": ("Michoacán",), "17": ("Morelos",),
-    "18": ("Nayarit",), "19": ("Nuevo León", "NL"), "20": ("Oaxaca",), "21": ("Puebla",),
-    "22": ("Querétaro",), "23": ("Quintana Roo",), "24": ("San Luis Potosí",),
-    "25": ("Sinaloa",), "26": ("Sonora",), "27": ("Tabasco",), "28": ("Tamaulipas",),
-    "29": ("Tlaxcala",), "30": ("Veracruz",), "31": ("Yucatán",), "32": ("Zacatecas",),
+    "01": ("Aguascalientes",),
+    "02": ("Baja California", "BC"),
+    "03": ("Baja California Sur", "BCS"),
+    "04": ("Campeche",),
+    "05": ("Chiapas",),
+    "06": ("Chihuahua",),
+    "07": ("Coahuila",),
+    "08": ("Colima",),
+    "09": ("Ciudad de México", "CDMX", "Distrito Federal", "DF"),
+    "10": ("Durango",),
+    "11": ("Guanajuato",),
+    "12": ("Guerrero",),
+    "13": ("Hidalgo",),
+    "14": ("Jalisco",),
+    "15": ("Estado de México", "Edomex", "México"),
+    "16": ("Michoacán",),
+    "17": ("Morelos",),
+    "18": ("Nayarit",),
+    "19": ("Nuevo León", "NL"),
+    "20": ("Oaxaca",),
+    "21": ("Puebla",),
+    "22": ("Querétaro",),
+    "23": ("Quintana Roo",),
+    "24": ("San Luis Potosí",),
+    "25": ("Sinaloa",),
+    "26": ("Sonora",),
+    "27": ("Tabasco",),
+    "28": ("Tamaulipas",),
+    "29": ("Tlaxcala",),
+    "30": ("Veracruz",),
+    "31": ("Yucatán",),
+    "32": ("Zacatecas",),
 }
 #: Other ways of writing a country than its GeoNames English name.
 COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
-    "US": ("USA", "U.S.A.", "U.S.", "US", "United States of America", "Estados Unidos", "EEUU",
-           "EE.UU.", "EUA"),
-    "GB": ("UK", "U.K.", "England", "Scotland", "Wales", "Northern Ireland", "Great Britain",
-           "Britain"),
-    "MX": ("México", "Méjico"), "CA": ("Canadá",), "BR": ("Brasil",), "ES": ("España",),
-    "DE": ("Deutschland",), "IT": ("Italia",), "PE": ("Perú",), "PA": ("Panamá",),
-    "DO": ("República Dominicana",), "NL": ("Netherlands", "Holland"), "KR": ("Korea",),
-    "CZ": ("Czech Republic",), "PH": ("Pilipinas",), "HT": ("Haïti",), "FR": ("Francia",),
-    "TR": ("Türkiye",), "CI": ("Côte d'Ivoire",), "AE": ("UAE",), "VN": ("Viet Nam",),
-    "TH": ("Tailandia",), "JP": ("Japón",), "CN": ("PRC",),
+    "US": (
+        "USA",
+        "U.S.A.",
+        "U.S.",
+        "US",
+        "United States of America",
+        "Estados Unidos",
+        "EEUU",
+        "EE.UU.",
+        "EUA",
+    ),
+    "GB": (
+        "UK",
+        "U.K.",
+        "England",
+        "Scotland",
+        "Wales",
+        "Northern Ireland",
+        "Great Britain",
+        "Britain",
+    ),
+    "MX": ("México", "Méjico"),
+    "CA": ("Canadá",),
+    "BR": ("Brasil",),
+    "ES": ("España",),
+    "DE": ("Deutschland",),
+    "IT": ("Italia",),
+    "PE": ("Perú",),
+    "PA": ("Panamá",),
+    "DO": ("República Dominicana",),
+    "NL": ("Netherlands", "Holland"),
+    "KR": ("Korea",),
+    "CZ": ("Czech Republic",),
+    "PH": ("Pilipinas",),
+    "HT": ("Haïti",),
+    "FR": ("Francia",),
+    "TR": ("Türkiye",),
+    "CI": ("Côte d'Ivoire",),
+    "AE": ("UAE",),
+    "VN": ("Viet Nam",),
+    "TH": ("Tailandia",),
+    "JP": ("Japón",),
+    "CN": ("PRC",),
 }
 #: Two-letter codes that are everyday words: as a qualifier they must be written in capitals
 #: ("Portland, OR" is Oregon; "Portland or Seattle" is not).
-WORDLIKE_CODES = frozenset({
-    "al", "co", "de", "ga", "hi", "id", "in", "la", "ma", "me", "mo", "ne", "oh", "ok", "on",
-    "or", "pa", "pe", "nl", "bc", "df",
-})
+WORDLIKE_CODES = frozenset(
+    {
+        "al",
+        "co",
+        "de",
+        "ga",
+        "hi",
+        "id",
+        "in",
+        "la",
+        "ma",
+        "me",
+        "mo",
+        "ne",
+        "oh",
+        "ok",
+        "on",
+        "or",
+        "pa",
+        "pe",
+        "nl",
+        "bc",
+        "df",
+    }
+)
 #: Common short forms and nicknames: (spelling, GeoNames name, country, region, capitals only).
 CITY_ALIASES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("NYC", "New York City", "US", "NY", False),
@@ -147,7 +227,10 @@ CITY_ALIASES: tuple[tuple[str, str, str, str, bool], ...] = (
 )
 #: Abbreviations in city names, both ways: "St. Louis" is also "Saint Louis" and "St Louis".
 _ABBREVIATIONS: tuple[tuple[str, str], ...] = (
-    ("St.", "Saint"), ("Ste.", "Sainte"), ("Ft.", "Fort"), ("Mt.", "Mount"),
+    ("St.", "Saint"),
+    ("Ste.", "Sainte"),
+    ("Ft.", "Fort"),
+    ("Mt.", "Mount"),
 )
 
 
@@ -155,8 +238,19 @@ _ABBREVIATIONS: tuple[tuple[str, str], ...] = (
 # Match keys: the same-length lowercase, accent-free, punctuation-as-space form of a text.
 # ---------------------------------------------------------------------------------------------
 
-_EXTRA_BASE = {"ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "ı": "i", "ħ": "h",
-               "Ħ": "h", "ŧ": "t", "Ŧ": "t"}
+_EXTRA_BASE = {
+    "ø": "o",
+    "Ø": "o",
+    "đ": "d",
+    "Đ": "d",
+    "ł": "l",
+    "Ł": "l",
+    "ı": "i",
+    "ħ": "h",
+    "Ħ": "h",
+    "ŧ": "t",
+    "Ŧ": "t",
+}
 
 
 def _ascii_key_table() -> bytes:

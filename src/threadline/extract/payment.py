@@ -22,7 +22,7 @@ import re
 from threadline.extract.email import email_at
 from threadline.extract.handle import PROSE_WORDS, continues_word, phone_at
 from threadline.extract.normalize import Folded
-from threadline.extract.url import claim, lower_keeping_offsets, positions, word_set
+from threadline.extract.url import claim, lower_keeping_offsets, word_set
 from threadline.records import Identifier
 
 _CUE_RE = re.compile(
@@ -34,8 +34,14 @@ _CUE_RE = re.compile(
     r")(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-#: How every cue begins, found with ``str.find`` in the lowercased text.
-_CUE_WORDS = ("cash", "venmo", "paypal", "pay pal", "zelle")
+#: How every cue begins, found with ``str.find`` in the lowercased text: each needle and the
+#: spellings it starts (one scan finds both ``paypal`` and ``pay pal``).
+_CUE_NEEDLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("cash", ("cash",)),
+    ("venmo", ("venmo",)),
+    ("pay", ("paypal", "pay pal")),
+    ("zelle", ("zelle",)),
+)
 _FILLER = (
     r"(?:me|at|is|es|to|via|por|tag|cashtag|id|name|user(?:name)?|handle|account|acct|info"
     r"|only|number|num|al)(?![A-Za-z0-9_.])[ \t]{0,8}[:=\-#]?[ \t]{0,8}"
@@ -142,13 +148,25 @@ def _link_start(text: str, anchor: int) -> int:
     return start
 
 
+def _cue_starts(lowered: str) -> list[int]:
+    """Where a cue or a link's domain may start: one ``str.find`` per word (C speed)."""
+    starts: list[int] = []
+    for word, spellings in _CUE_NEEDLES:
+        anchor = lowered.find(word)
+        while anchor != -1:
+            if any(lowered.startswith(spelling, anchor) for spelling in spellings):
+                starts.append(anchor)
+            anchor = lowered.find(word, anchor + 1)
+    return sorted(starts) if len(starts) > 1 else starts
+
+
 def find(folded: Folded, region: str) -> list[Identifier]:
     """Payment handles in ``folded``; ``region`` is the default country for Zelle numbers."""
     text = folded.text
     lowered = lower_keeping_offsets(text)
     spans: list[tuple[int, int, str]] = []
     taken = bytearray(len(text))
-    cue_starts = sorted({start for word in _CUE_WORDS for start in positions(lowered, word)})
+    cue_starts = _cue_starts(lowered)
     for anchor in cue_starts:  # links first: cash.app/$x is a link, not the cue "cash"
         start = _link_start(text, anchor)
         link = _LINK_RE.match(text, start)
@@ -169,11 +187,11 @@ def find(folded: Folded, region: str) -> list[Identifier]:
         parsed_cue = _after_cue(text, cue, region)
         if parsed_cue is not None and claim(taken, start, parsed_cue[0]):
             spans.append((start, parsed_cue[0], parsed_cue[1]))
-    for start in positions(text, "$"):
+    # Every "$" that a cashtag could start at, in order: the pattern begins with a literal "$",
+    # so ``re`` jumps between them at C speed and skips "$50" without Python work.
+    for cashtag in _CASHTAG_RE.finditer(text):
+        start = cashtag.start()
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_$"):
-            continue
-        cashtag = _CASHTAG_RE.match(text, start)
-        if cashtag is None:
             continue
         tag = cashtag.group("tag")
         end = cashtag.end()

@@ -54,9 +54,7 @@ _LOCATIVE_BEFORE = re.compile(
     r"(?<![A-Za-z])(?:in|en|near|around|from|visiting|outside|desde|cerca\s+de)[ \t]+$",
     re.IGNORECASE,
 )
-_AREA_AFTER = re.compile(
-    r"[ \t]+(?:area|metro|downtown|suburbs|region)(?![A-Za-z])", re.IGNORECASE
-)
+_AREA_AFTER = re.compile(r"[ \t]+(?:area|metro|downtown|suburbs|region)(?![A-Za-z])", re.IGNORECASE)
 _COMMA_BEFORE = re.compile(r",[ \t]*$")
 _QUALIFIER_SEPARATOR = re.compile(r"(?:[ \t]*[,/|(\-][ \t]*|[ \t]+)")
 #: One word of a state or country name: letters, inner dots and apostrophes ("D.C.", "d'Ivoire").
@@ -136,8 +134,7 @@ def _satisfies(city: City, qualifier: _Qualifier | None) -> bool:
     if qualifier is None:
         return False
     return any(
-        ref.country == city.country and ref.region in (None, city.region)
-        for ref in qualifier.refs
+        ref.country == city.country and ref.region in (None, city.region) for ref in qualifier.refs
     )
 
 
@@ -292,7 +289,8 @@ def _location_places(
     # A state or country inside a place's span is that place's qualifier ("Lebanon, TN"), not
     # a mention of its own.
     outside = [
-        refs for start, end, refs in _region_mentions(gazetteer, text)
+        refs
+        for start, end, refs in _region_mentions(gazetteer, text)
         if not any(p.start <= start and end <= p.end for p in places)
     ]
     country = _explicit_country(outside)

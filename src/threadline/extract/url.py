@@ -87,8 +87,14 @@ DOT_RE = re.compile(
     r"|(?P<word>[ \t]{1,8}(?:dot|punto|ponto)[ \t]{1,8})",
     re.IGNORECASE,
 )
-#: Spelled-out dots, found with ``str.find`` in the lowercased text.
-_DOT_WORDS = ("dot", "punto", "ponto")
+#: A dot that may join two labels: between host characters, right after a bracket
+#: (``(.)``) or between spaces (`` . ``). It begins with the literal dot, so ``re`` jumps
+#: from dot to dot at C speed and the look-arounds reject sentence ends.
+_DOT_ANCHOR_RE = re.compile(
+    r"\.(?:(?<=[A-Za-z0-9\-]\.)(?=[A-Za-z0-9\-])|(?<=[(\[{<]\.)|(?<=[ \t]\.)(?=[ \t]))"
+)
+#: The characters a non-plain written dot (:data:`DOT_RE`) can begin with.
+_DOT_OPENERS = " \t([{<"
 _SCHEME_RE = re.compile(r"(?:https?|hxxps?|ftp)://", re.IGNORECASE)
 _PORT_RE = re.compile(r":(\d{1,5})(?![\d])")
 #: Path, query and fragment; capped so that a hostile run without spaces stays cheap.
@@ -105,9 +111,11 @@ _ARTICLE_BEFORE_RE = re.compile(
 _ONION_NAME_RE = re.compile(r"(?:[a-z2-7]{16}|[a-z2-7]{56})")
 _IPV4_LABEL_RE = re.compile(r"25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d")
 _TRACKING_PARAMS = word_set("fbclid gclid dclid msclkid igshid mc_cid mc_eid yclid _ga si")
+_DIGITS_AND_HYPHEN = "0123456789-"
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 _TRAILING_PUNCT = ".,;:!?*'\""
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
+_TRIMMABLE = frozenset(_TRAILING_PUNCT) | frozenset(_CLOSERS)
 
 
 def scan_labels(text: str, pos: int) -> tuple[list[tuple[int, int]], list[str]]:
@@ -123,14 +131,24 @@ def scan_labels(text: str, pos: int) -> tuple[list[tuple[int, int]], list[str]]:
     spans = [first.span()]
     kinds: list[str] = []
     end = first.end()
-    while len(spans) < MAX_LABELS:
-        dot = DOT_RE.match(text, end)
-        if dot is None:
-            break
-        label = LABEL_RE.match(text, dot.end())
+    length = len(text)
+    while len(spans) < MAX_LABELS and end < length:
+        following = text[end]
+        if following == ".":  # what DOT_RE's first branch would match, without the call
+            dot_end = end + 1
+            kind = "plain"
+        elif following in _DOT_OPENERS:
+            dot = DOT_RE.match(text, end)
+            if dot is None:
+                break
+            dot_end = dot.end()
+            kind = dot.lastgroup or "plain"
+        else:
+            break  # no written dot starts with anything else
+        label = LABEL_RE.match(text, dot_end)
         if label is None:
             break
-        kinds.append(dot.lastgroup or "plain")
+        kinds.append(kind)
         spans.append(label.span())
         end = label.end()
     return spans, kinds
@@ -159,7 +177,7 @@ def _host_ok(
     name = labels[-2].lower()
     if tld == "onion":
         return _ONION_NAME_RE.fullmatch(name) is not None
-    if not any(ch.isalpha() for ch in name):
+    if not name.strip(_DIGITS_AND_HYPHEN):  # labels are ASCII: the rest are letters
         return False  # 5.5, 10.am, 1.2.com
     if "bracket" in kinds:
         return True  # verify-me(.)com: deliberate
@@ -178,6 +196,8 @@ def _host_ok(
 
 def _trim_path(path: str) -> str:
     """Drop trailing prose punctuation and unbalanced closing brackets from a path."""
+    if not path or path[-1] not in _TRIMMABLE:
+        return path  # the common case: nothing to weigh
     unbalanced = {
         closer: path.count(closer) - path.count(opener) for closer, opener in _CLOSERS.items()
     }
@@ -266,38 +286,62 @@ def _obfuscated_start(text: str, anchor: int) -> int | None:
     return start if start < label_end else None
 
 
-def _candidates(text: str, lowered: str) -> list[int]:
+def _candidates(text: str) -> list[int]:
     """Where a URL may start, from its anchors: a scheme, a dot or an obfuscated dot.
 
-    Single-character ``str.find`` runs at memchr speed; most ads have no other anchor.
+    Scans run in C: ``str.find`` for the scheme and spelled-out dots, and one pattern that
+    begins with a literal dot, whose look-arounds reject sentence ends ("town. Call") without
+    any Python work. Starts that :func:`find` would skip anyway are left out here.
     """
     starts: set[int] = set()
-    for anchor in positions(text, "://"):
+    anchor = text.find("://")
+    while anchor != -1:
         start = anchor
         while start > 0 and text[start - 1].isalpha() and anchor - start < 5:
             start -= 1
         if start < anchor:
             starts.add(start)
-    length = len(text)
-    for anchor in positions(text, "."):
-        following = text[anchor + 1] if anchor + 1 < length else ""
-        if following and following in _HOST_CHARS:
+        anchor = text.find("://", anchor + 1)
+    for dot in _DOT_ANCHOR_RE.finditer(text):
+        anchor = dot.start()
+        if text[anchor - 1] in _HOST_CHARS:  # a dot between labels
             start = _label_start(text, anchor)
-            if start < anchor:
-                starts.add(start)
-        preceding = text[anchor - 1] if anchor > 0 else ""
-        if (preceding and preceding in "([{<") or (
-            preceding in (" ", "\t") and following in (" ", "\t")
-        ):
+            if not (start >= 2 and text[start - 1] == "." and text[start - 2] in _HOST_CHARS):
+                starts.add(start)  # else the middle of a host, read from the host's start
+        else:  # a bracketed (verify-me(.)com) or spaced (verify-me . com) dot
             bracketed = _obfuscated_start(text, anchor)
             if bracketed is not None:
                 starts.add(bracketed)
-    for needle in _DOT_WORDS:
-        for anchor in positions(lowered, needle):
-            spelled = _obfuscated_start(text, anchor)
+    lowered = lower_keeping_offsets(text)
+    anchor = lowered.find("dot")
+    while anchor != -1:
+        spelled = _obfuscated_start(text, anchor)
+        if spelled is not None:
+            starts.add(spelled)
+        anchor = lowered.find("dot", anchor + 1)
+    anchor = lowered.find("nto")  # punto, ponto: one scan for both
+    while anchor != -1:
+        if anchor >= 2 and lowered[anchor - 2 : anchor] in ("pu", "po"):
+            spelled = _obfuscated_start(text, anchor - 2)
             if spelled is not None:
                 starts.add(spelled)
-    return sorted(starts)
+        anchor = lowered.find("nto", anchor + 1)
+    return sorted(starts) if len(starts) > 1 else list(starts)
+
+
+def _email_before(text: str, start: int) -> bool:
+    """Whether an at-sign as written comes right before ``start`` (the host of an email).
+
+    Every form :data:`_EMAIL_BEFORE_RE` knows ends, past spaces, in ``@``, a closing bracket
+    or the last letter of ``arroba``/``arobase``: one character rules most hosts out. (Its
+    ``$`` also matches before a final newline, so one newline is skipped first.)
+    """
+    before = start - 1 if start > 0 and text[start - 1] == "\n" else start
+    while before > 0 and text[before - 1] in " \t":
+        before -= 1
+    if before == 0 or text[before - 1] not in "@)]}>aAeE":
+        return False
+    return _EMAIL_BEFORE_RE.search(text, max(0, start - 12), start) is not None
 
 
 def _parse_at(text: str, start: int) -> tuple[int, str | None]:
@@ -306,23 +350,31 @@ def _parse_at(text: str, start: int) -> tuple[int, str | None]:
     A rejected candidate gives None and the end of what was read, so that later anchors inside
     it are not read again (which keeps hostile runs of dots linear).
     """
-    scheme = _SCHEME_RE.match(text, start)
+    scheme = _SCHEME_RE.match(text, start) if text[start] in "hHfF" else None
     host_pos = scheme.end() if scheme else start
     spans, kinds = scan_labels(text, host_pos)
     if len(spans) < 2:
         return host_pos, None
     labels = [text[s:e] for s, e in spans]
-    path_after = _PATH_RE.match(text, spans[-1][1])
-    if scheme and all(kind == "plain" for kind in kinds) and _is_ipv4(labels):
+    host_end = spans[-1][1]
+    path_after = (
+        _PATH_RE.match(text, host_end) if host_end < len(text) and text[host_end] in "/?#" else None
+    )
+    all_plain = kinds.count("plain") == len(kinds)
+    if scheme and all_plain and _is_ipv4(labels):
         cut = 4
     else:
-        has_www = labels[0].lower() == "www" and kinds[0] == "plain"
-        after_article = _ARTICLE_BEFORE_RE.search(text, max(0, start - 8), start) is not None
+        has_www = kinds[0] == "plain" and labels[0].lower() == "www"
+        # Only a spelled-out or spaced dot asks whether an article comes first.
+        after_article = not all_plain and (
+            ("word" in kinds or "spaced" in kinds)
+            and _ARTICLE_BEFORE_RE.search(text, max(0, start - 8), start) is not None
+        )
         # A lone "?" or "/." after a host is punctuation, not a path.
         path_written = path_after is not None and len(_trim_path(path_after.group())) > 1
         cut = 0
         for size in range(len(labels), 1, -1):
-            if _host_ok(
+            if labels[size - 1].lower() in TLDS and _host_ok(
                 labels[:size],
                 kinds[: size - 1],
                 prefixed=bool(scheme) or (has_www and size > 2),
@@ -332,18 +384,18 @@ def _parse_at(text: str, start: int) -> tuple[int, str | None]:
                 cut = size
                 break
         if cut == 0 or (has_www and cut == 2):
-            return (path_after.end() if path_after else spans[-1][1]), None
+            return (path_after.end() if path_after else host_end), None
     end = spans[cut - 1][1]
-    host = ".".join(label.lower() for label in labels[:cut])
+    host = ".".join(labels[:cut]).lower()  # labels are ASCII: lowering the join is the same
     if host.startswith("www."):
         host = host[4:]
-    if cut == len(labels) and all(kind == "plain" for kind in kinds):
+    if cut == len(labels) and all_plain:
         port = _PORT_RE.match(text, end)
         if port is not None and int(port.group(1)) <= 65535:
             if port.group(1) not in ("80", "443"):
                 host += ":" + port.group(1)
             end = port.end()
-        path_match = _PATH_RE.match(text, end)
+        path_match = path_after if end == host_end else _PATH_RE.match(text, end)
         if path_match is not None:
             path = _trim_path(path_match.group())
             end += len(path)
@@ -358,7 +410,7 @@ def find(folded: Folded, region: str) -> list[Identifier]:
     text = folded.text
     found: list[Identifier] = []
     done = 0
-    for start in _candidates(text, lower_keeping_offsets(text)):
+    for start in _candidates(text):
         if start < done:
             continue
         if start >= 3 and text[start - 3 : start] == "://":
@@ -367,7 +419,7 @@ def find(folded: Folded, region: str) -> list[Identifier]:
             continue  # the middle of a host, rejected from its start
         if start > 0 and text[start - 1] in "_/":
             continue
-        if _EMAIL_BEFORE_RE.search(text, max(0, start - 12), start):
+        if _email_before(text, start):
             continue
         end, canonical = _parse_at(text, start)
         done = end
