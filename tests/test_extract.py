@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from threadline.extract import FINDERS, extract, extract_fields
+from threadline.extract import FINDERS, extract, extract_fields, extract_fields_many, extract_many
 from threadline.records import HANDLE_PLATFORMS, IDENTIFIER_KINDS
 
 #: The canonical form of each kind (DESIGN.md, identifier contract).
@@ -190,3 +190,39 @@ def test_any_text_gives_valid_spans_and_contract_forms(text: str) -> None:
         assert 0 <= ident.start < ident.end <= len(text)
         assert text[ident.start : ident.end] == ident.value
         assert CANONICAL[ident.kind].fullmatch(ident.canonical), ident
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(pieces, max_size=20).map("".join),
+            st.sampled_from([None, "US", "gb", "MX"]),
+        ),
+        max_size=6,
+    )
+)
+def test_a_batch_gives_what_each_text_gives_alone(batch: list[tuple[str, str | None]]) -> None:
+    assert extract_many(batch) == [extract(text, region=region) for text, region in batch]
+
+
+def test_a_batch_of_fields_gives_what_each_post_gives_alone() -> None:
+    posts = [
+        ("call 020 7946 0958", "Lexi 020 7946 0958", "London, UK"),
+        (AD, None, None),
+        ("", "title only 212 555 0123", "Houston, TX"),
+        ("x", None, "nowhere"),
+    ]
+    assert extract_fields_many(posts, default_region="CA") == [
+        extract_fields(text, title=title, location=location, default_region="CA")
+        for text, title, location in posts
+    ]
+
+
+def test_a_batch_rejects_bad_input_before_extracting() -> None:
+    with pytest.raises(TypeError):
+        extract_many([("ok", None), (None, None)])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="alpha-2"):
+        extract_many([("ok", None), ("212 555 0123", "USA")])
+    with pytest.raises(ValueError, match="alpha-2"):
+        extract_fields_many([("x", None, None)], default_region="Mexico")

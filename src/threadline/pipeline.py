@@ -20,7 +20,7 @@ import orjson
 import pyarrow as pa
 
 from threadline import __version__
-from threadline.extract import extract_fields
+from threadline.extract import extract_fields, extract_fields_many
 from threadline.settings import ExtractSettings, Settings
 from threadline.workspace import Workspace
 
@@ -62,10 +62,11 @@ def _extract_chunk(
     """Worker: extract identifiers of a chunk of posts into columns (picklable, no I/O)."""
     columns: dict[str, list[Any]] = {name: [] for name in _IDENTIFIER_SCHEMA.names}
     regions: list[tuple[str, str]] = []
-    for post_id, text, title, location in rows:
-        region, found = extract_fields(
-            text, title=title, location=location, default_region=default_region
-        )
+    results = extract_fields_many(
+        [(text, title, location) for _, text, title, location in rows],
+        default_region=default_region,
+    )
+    for (post_id, *_), (region, found) in zip(rows, results, strict=True):
         regions.append((post_id, region))
         for field_name, ident in found:
             columns["post_id"].append(post_id)
