@@ -743,9 +743,10 @@ def _national_shape(region: str) -> tuple[frozenset[int], tuple[str, ...]]:
     return lengths, ((idd,) if idd.isdigit() else ())
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=262_144)
 def _e164(number: str, region: str | None) -> str | None:
-    """E.164 of ``number`` if phonenumbers calls it valid. Memoised: pure, and slow."""
+    """E.164 of ``number`` if phonenumbers calls it valid. Memoised: pure, and slow (about
+    0.1 ms); a quarter million entries (~40 MB) hold the distinct numbers of a large corpus."""
     try:
         parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException:
