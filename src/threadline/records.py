@@ -6,8 +6,8 @@ hot path; validation happens at the edges (ingest, CLI, API).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
 
 IdentifierKind = Literal[
     "phone", "email", "handle", "url", "crypto", "payment", "age", "price", "place"
@@ -40,12 +40,13 @@ HANDLE_PLATFORMS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Identifier:
+class Identifier(NamedTuple):
     """One identifier found in a text.
 
     ``value`` is the text exactly as written, so ``text[start:end] == value`` always holds;
     ``canonical`` is the normalised form that links posts (see DESIGN.md, identifier contract).
+    A named tuple rather than a frozen dataclass: extraction makes about ten per post, and a
+    tuple is built in a third of the time.
     """
 
     kind: IdentifierKind
@@ -55,7 +56,7 @@ class Identifier:
     end: int
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
 @dataclass(frozen=True, slots=True)
