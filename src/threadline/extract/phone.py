@@ -685,6 +685,10 @@ def _canonical_of(groups: _Run, first: int, last: int, region: str | None) -> st
         return _e164("+" + digits, None)
     if digits.startswith("00"):
         return _e164("+" + digits[2:], None)
+    if region in _NANP_REGIONS and len(digits) == 10 and digits[0] in "23456789":
+        # In a +1 region a ten-digit national number parses to the same number as "+1" and
+        # the digits: one memo entry for both spellings, which ads use interchangeably.
+        return _e164("+1" + digits, None)
     return _e164(digits, region)
 
 
@@ -741,6 +745,10 @@ def _national_shape(region: str) -> tuple[frozenset[int], tuple[str, ...]]:
     lengths = frozenset(length + add for length in national for add in extra)
     idd = metadata.international_prefix or ""
     return lengths, ((idd,) if idd.isdigit() else ())
+
+
+#: Regions of the North American Numbering Plan (calling code 1).
+_NANP_REGIONS = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1])
 
 
 @lru_cache(maxsize=262_144)
