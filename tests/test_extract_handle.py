@@ -345,3 +345,25 @@ def test_property_generated_handles_round_trip(user: str, form: tuple[str, str])
     if user in handle.PROSE_WORDS:
         return
     assert [(i.value, i.canonical) for i in found] == [(written, f"{form[1]}:{user}")]
+
+
+@pytest.mark.parametrize("separator", [":", "=", "~", ">", "|", "-", " : ", " -> ", "@"])
+def test_every_separator_after_a_weak_cue(separator: str) -> None:
+    # One scan finds all separators at once: each must still count after a short cue.
+    assert pairs(f"SC{separator}jane_x") == [(f"SC{separator}jane_x", "snapchat:jane_x")]
+
+
+def test_weak_cue_after_a_letter_or_accent_is_no_cue() -> None:
+    assert pairs("disc: jane_x") == []
+    assert pairs("éig: jane_x") == []
+    assert pairs("¶ig: jane_x") == [("ig: jane_x", "instagram:jane_x")]
+
+
+def test_kelvin_sign_lowercases_to_k_like_the_letter() -> None:
+    # U+212A is the one non-ASCII character whose lowercase is ASCII: anchors still see it.
+    assert pairs("\u212aik: jane_x") == [("\u212aik: jane_x", "kik:jane_x")]
+    assert pairs("\u212aIK = jane_x and ¶") == [("\u212aIK = jane_x", "kik:jane_x")]
+
+
+def test_posts_without_any_anchor_find_nothing() -> None:
+    assert run("Sweet and discreet, available all week in the city. ¶ Call for rates") == []

@@ -448,3 +448,49 @@ def test_location_fields_never_break(location: str | None, default: str) -> None
     if location is not None:
         resolved = place.resolve(location)
         assert resolved is None or CANONICAL.match(resolved)
+
+
+# --- fast paths (each must give what the general rule gives) ----------------------------------
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_match_key_of_latin1_text_is_the_per_character_key(text: str) -> None:
+    # Latin-1 text (accents, the "¶" between title and text) takes one bytes translation.
+    assert gazetteer.match_key(text) == text.translate(gazetteer._unicode_key_table())
+
+
+def test_match_key_with_question_marks_and_other_scripts() -> None:
+    assert gazetteer.match_key("¿Qué? São Paulo") == " que  sao paulo"
+    assert gazetteer.match_key("Köln? Москва") == "koln  москва"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Visiting friends in \nReading today", [("Reading", "Reading, PA, US")]),
+        ("in\tReading", [("Reading", "Reading, PA, US")]),
+        ("cerca de  Reading", [("Reading", "Reading, PA, US")]),
+        ("in \n\nReading", []),
+        ("Say hi. Can we meet", []),
+        ("Back in Reading, PA soon", [("Reading, PA", "Reading, PA, US")]),
+        ("Orlando, FL ¶ Tampa", [("Orlando, FL", "Orlando, FL, US"), ("Tampa", "Tampa, FL, US")]),
+        ("in Houston, Texas.", [("Houston, Texas", "Houston, TX, US")]),
+    ],
+)
+def test_locative_cues_qualifiers_and_separators(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert places(text) == expected
+
+
+def test_apart_places_keep_text_order_and_overlaps_keep_the_longest() -> None:
+    assert places("Tampa then Orlando then Miami") == [
+        ("Tampa", "Tampa, FL, US"),
+        ("Orlando", "Orlando, FL, US"),
+        ("Miami", "Miami, FL, US"),
+    ]
+    assert places("Salt Lake City and San Diego") == [
+        ("Salt Lake City", "Salt Lake City, UT, US"),
+        ("San Diego", "San Diego, CA, US"),
+    ]

@@ -288,3 +288,30 @@ def test_property_generated_urls_round_trip(name: str, tld: str, path: str) -> N
     text = f"visit https://www.{name}.{tld}{path} today."
     found = run(text)
     assert [i.canonical for i in found] == [f"{name}.{tld}{path}"]
+
+
+def test_ascii_lowered_keeps_offsets_and_only_lowers_ascii() -> None:
+    assert url.ascii_lowered("Visit SITE dot COM") == "visit site dot com"
+    text = "Café ¶ PUNTO Ｋ"
+    lowered = url.ascii_lowered(text)
+    assert len(lowered) == len(text)
+    assert lowered == "caf? ? punto ?"
+    assert lowered.find("punto") == text.lower().find("punto")
+
+
+def test_spelled_dots_in_mixed_case_and_non_ascii_text() -> None:
+    found = url.find(fold("Café ¶ verify-me DOT com today"), "US")
+    assert [(i.value, i.canonical) for i in found] == [("verify-me DOT com", "verify-me.com")]
+    found = url.find(fold("mi sitio: verify-me PuNtO com ¶"), "US")
+    assert [i.canonical for i in found] == ["verify-me.com"]
+
+
+def test_host_label_start_is_found_behind_long_names() -> None:
+    # A label is at most 63 characters: the longest is a host, a longer run is none.
+    longest = "a" * 63
+    found = url.find(fold(f"go to {longest}.com now"), "US")
+    assert [i.canonical for i in found] == [f"{longest}.com"]
+    assert url.find(fold(f"go to {'a' * 64}.com now"), "US") == []
+    assert url.find(fold(f"go to {'a' * 70}.com now"), "US") == []
+    found = url.find(fold("go to x-y-z.example.com/p now"), "US")
+    assert [i.canonical for i in found] == ["x-y-z.example.com/p"]

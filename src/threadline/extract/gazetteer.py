@@ -291,6 +291,14 @@ def _unicode_key_table() -> dict[int, str]:
     return table
 
 
+@cache
+def _latin1_key_table() -> bytes:
+    """:func:`_unicode_key_table` for U+0000-U+00FF as a bytes table: every one of those
+    characters maps to one character of the same range (``é`` -> ``e``, ``ß`` -> ``ß``)."""
+    table = _unicode_key_table()
+    return bytes(ord(table.get(code, chr(code))) for code in range(256))
+
+
 def match_key(text: str) -> str:
     """Lowercase, accent-free form of ``text`` with every non-alphanumeric character a space.
 
@@ -299,6 +307,11 @@ def match_key(text: str) -> str:
     """
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_KEY_TABLE).decode("ascii")
+    # Latin-1 text (accents, and the "¶" between a post's title and text): one translation at
+    # C speed. "replace" never raises; a "?" it added shows a character outside Latin-1.
+    latin1 = text.encode("latin-1", "replace")
+    if latin1.count(b"?") == text.count("?"):
+        return latin1.translate(_latin1_key_table()).decode("latin-1")
     # Mostly-Latin text: translate the ASCII bytes at C speed ("replace" keeps one byte per
     # character), then patch the few accented letters one by one.
     raw = text.encode("ascii", "replace")
@@ -527,6 +540,12 @@ class RegionRef:
     iso_code: bool = False
 
 
+#: What a state/province/country spelling may stand for, with the ``(country, region)`` pair
+#: of each reading (``region`` None for a whole country): one set lookup tells whether a city
+#: is in it.
+RegionReadings = tuple[tuple[RegionRef, ...], frozenset[tuple[str, str | None]]]
+
+
 @dataclass(frozen=True)
 class Gazetteer:
     """The loaded gazetteer: cities, their match keys, and the region vocabulary."""
@@ -539,8 +558,15 @@ class Gazetteer:
     #: Keys whose every entry is an everyday word or a capitals-only alias: rejected at once
     #: when the text is not capitalised ("mobile", "police", "la").
     needs_capital: tuple[bool, ...]
+    #: The tier of every entry of a key when they all share one, else None: a key of plain
+    #: names needs no context, one of everyday words needs a cue or a qualifier.
+    key_tiers: tuple[Tier | None, ...]
     #: ``region_word_key(spelling)`` -> what it may stand for.
     region_words: dict[str, tuple[RegionRef, ...]]
+    #: ``region_words`` with each value's ``(country, region)`` pairs, for a set lookup.
+    region_readings: dict[str, RegionReadings]
+    #: The same without the readings that need capitals (``OR``, ``IN``, ISO codes).
+    region_readings_lower: dict[str, RegionReadings]
     #: Most words in one state/province/country spelling.
     max_region_words: int
     #: Every word-prefix of every such key ("united", "united states", ...): lets a phrase
@@ -566,6 +592,15 @@ def _region_vocabulary(data: dict[str, Any]) -> dict[str, tuple[RegionRef, ...]]
             add(spelling, RegionRef(iso, None, len(spelling) <= 3 and spelling.isupper()))
         add(iso, RegionRef(iso, None, True, iso_code=True))
     return {key: tuple(refs) for key, refs in vocab.items()}
+
+
+def _readings(refs: tuple[RegionRef, ...]) -> RegionReadings:
+    return refs, frozenset((ref.country, ref.region) for ref in refs)
+
+
+def _shared_tier(key_entries: tuple[Entry, ...]) -> Tier | None:
+    tiers = {entry.tier for entry in key_entries}
+    return tiers.pop() if len(tiers) == 1 else None
 
 
 def _build(data: dict[str, Any], load_started: float) -> Gazetteer:
@@ -599,7 +634,13 @@ def _build(data: dict[str, Any], load_started: float) -> Gazetteer:
         needs_capital=tuple(
             all(e.tier == "word" or e.upper_only for e in key_entries) for key_entries in entries
         ),
+        key_tiers=tuple(_shared_tier(key_entries) for key_entries in entries),
         region_words=region_words,
+        region_readings={key: _readings(refs) for key, refs in region_words.items()},
+        region_readings_lower={
+            key: _readings(tuple(ref for ref in refs if not ref.upper_only))
+            for key, refs in region_words.items()
+        },
         max_region_words=max(len(key.split()) for key in region_words),
         region_prefixes=frozenset(
             " ".join(key.split()[:size])

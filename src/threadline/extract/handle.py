@@ -66,6 +66,7 @@ _CUE_RE = re.compile(
     re.IGNORECASE,
 )
 _SNAPCHAT_GHOST = "\U0001f47b"
+_KELVIN = "\u212a"
 #: Cues short or common enough to need a punctuation separator or an at-sign.
 _WEAK_CUES = word_set("sc snp ig tg wa wsp x of fb")
 #: How every other cue begins, found with ``str.find`` in the lowercased text.
@@ -98,6 +99,14 @@ _STATE_CODE_CUES = word_set("sc wa")
 _WEAK_CUE_LAST_LETTERS = frozenset(cue[-1] for cue in _WEAK_CUES)
 #: Characters that may follow a weak cue (with spaces between).
 _WEAK_CUE_FOLLOWERS = ":=~>|-@"
+#: In the anchor text every follower is written ``:``, so one scan finds them all.
+_FOLLOWER_MARK = ":"
+#: Anchor text of ASCII: letters lowercased, followers marked, the rest as it is.
+_ANCHOR_TABLE = bytes.maketrans(
+    (_WEAK_CUE_FOLLOWERS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ").encode("ascii"),
+    (_FOLLOWER_MARK * len(_WEAK_CUE_FOLLOWERS) + "abcdefghijklmnopqrstuvwxyz").encode("ascii"),
+)
+_MARK_FOLLOWERS = str.maketrans(dict.fromkeys(_WEAK_CUE_FOLLOWERS, _FOLLOWER_MARK))
 #: A username candidate; longer than any platform allows is cut, then rejected as unfinished.
 _USER_RUN_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 #: Each platform's username rules, applied to the lowercase username.
@@ -344,42 +353,58 @@ def _folded_index(folded: Folded, original_index: int) -> int:
     return bisect.bisect_left(range(len(folded.text) + 1), original_index, key=folded.offset)
 
 
+def _anchor_text(text: str) -> str:
+    """``text`` with the same offsets, for anchor scans: lowercase, weak-cue followers as ``:``.
+
+    Anchors are ASCII, so other characters become ``?`` (one C-speed translation), unless the
+    text holds the Kelvin sign, the one other character that lowercases to ASCII (``k``).
+    """
+    if _KELVIN in text:
+        return lower_keeping_offsets(text).translate(_MARK_FOLLOWERS)
+    return text.encode("ascii", "replace").translate(_ANCHOR_TABLE).decode("ascii")
+
+
 def _cue_starts(text: str, lowered: str) -> list[int]:
     """Where a platform cue may start: its first letters, or a short cue before a separator.
 
-    One ``str.find`` per word or separator (C speed); Python only looks at what they hit.
+    ``lowered`` is :func:`_anchor_text`. One C-speed scan per word (an ``in`` test, cheaper
+    than a ``str.find`` call, as most are absent) and one for every separator at once; Python
+    only looks at what they hit.
     """
     starts: set[int] = set()
     for needle, prefixes in _STRONG_CUE_NEEDLES:
+        if needle not in lowered:
+            continue
         anchor = lowered.find(needle)
         while anchor != -1:
             for prefix, offset in prefixes:
                 if anchor >= offset and lowered.startswith(prefix, anchor - offset):
                     starts.add(anchor - offset)
             anchor = lowered.find(needle, anchor + 1)
-    for follower in _WEAK_CUE_FOLLOWERS:
-        anchor = text.find(follower)
-        while anchor != -1:
-            cue_end = anchor
-            while cue_end > 0 and text[cue_end - 1] in " \t":
-                cue_end -= 1
-            # Most separators follow a longer word or a digit ("Rates:", "555-0123"): one
-            # character tells.
-            if cue_end > 0 and lowered[cue_end - 1] in _WEAK_CUE_LAST_LETTERS:
-                for size in (1, 2, 3):
-                    cue_start = cue_end - size
-                    if (
-                        cue_start >= 0
-                        and lowered[cue_start:cue_end] in _WEAK_CUES
-                        and (cue_start == 0 or not lowered[cue_start - 1].isalpha())
-                    ):
-                        starts.add(cue_start)
-            anchor = text.find(follower, anchor + 1)
+    anchor = lowered.find(_FOLLOWER_MARK)
+    while anchor != -1:
+        cue_end = anchor
+        while cue_end > 0 and text[cue_end - 1] in " \t":
+            cue_end -= 1
+        # Most separators follow a longer word or a digit ("Rates:", "555-0123"): one
+        # character tells.
+        if cue_end > 0 and lowered[cue_end - 1] in _WEAK_CUE_LAST_LETTERS:
+            for size in (1, 2, 3):
+                cue_start = cue_end - size
+                if (
+                    cue_start >= 0
+                    and lowered[cue_start:cue_end] in _WEAK_CUES
+                    and (cue_start == 0 or not text[cue_start - 1].isalpha())
+                ):
+                    starts.add(cue_start)
+        anchor = lowered.find(_FOLLOWER_MARK, anchor + 1)
     return sorted(starts) if len(starts) > 1 else list(starts)
 
 
 def _link_starts(text: str, lowered: str) -> list[int]:
     """Where a profile link may start: before the host that ends in ``.com/``, ``.me/``..."""
+    if "/" not in text:
+        return []  # nearly half of all posts: one C-speed scan instead of a pattern's
     starts: set[int] = set()
     for anchor_match in _LINK_ANCHOR_RE.finditer(lowered):
         anchor = anchor_match.start()
@@ -398,17 +423,23 @@ def _link_starts(text: str, lowered: str) -> list[int]:
 def find(folded: Folded, region: str) -> list[Identifier]:
     """Handles in ``folded``; ``region`` is the default country for WhatsApp numbers."""
     text = folded.text
-    lowered = lower_keeping_offsets(text)
+    # Anchors are ASCII; the Kelvin sign is the one other character that lowercases to one.
+    lowered = _anchor_text(text)
+    link_starts = _link_starts(text, lowered)
+    cue_starts = _cue_starts(text, lowered)
+    ghost = folded.original.find(_SNAPCHAT_GHOST)
+    if not link_starts and not cue_starts and ghost == -1:
+        return []  # most posts: nothing that could begin a handle
     spans: list[tuple[int, int, str]] = []
     taken = bytearray(len(text))
-    for start in _link_starts(text, lowered):
+    for start in link_starts:
         match = _HANDLE_URL_RE.match(text, start) if not taken[start] else None
         if match is None:
             continue
         parsed = _from_link(text, match, region)
         if parsed is not None and claim(taken, start, parsed[0]):
             spans.append((start, parsed[0], parsed[1]))
-    for start in _cue_starts(text, lowered):
+    for start in cue_starts:
         cue = _CUE_RE.match(text, start) if not taken[start] else None
         if cue is None:
             continue
@@ -417,7 +448,6 @@ def find(folded: Folded, region: str) -> list[Identifier]:
             spans.append((start, parsed[0], parsed[1]))
     # The ghost emoji is Snapchat's logo ("👻 jane_x"); folding made it a space, which serves
     # as the separator after it.
-    ghost = folded.original.find(_SNAPCHAT_GHOST)
     while ghost != -1:
         start = _folded_index(folded, ghost)
         ghost = folded.original.find(_SNAPCHAT_GHOST, ghost + 1)

@@ -37,11 +37,13 @@ required for everyday words), and a country named anywhere in the field steers t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from itertools import pairwise
+from typing import NamedTuple
 
 from threadline.extract.gazetteer import (
     City,
     Gazetteer,
+    RegionReadings,
     RegionRef,
     load,
     match_key,
@@ -58,55 +60,63 @@ _AREA_AFTER = re.compile(r"[ \t]+(?:area|metro|downtown|suburbs|region)(?![A-Za-
 _COMMA_BEFORE = re.compile(r",[ \t]*$")
 _QUALIFIER_SEPARATOR = re.compile(r"(?:[ \t]*[,/|(\-][ \t]*|[ \t]+)")
 #: One word of a state or country name: letters, inner dots and apostrophes ("D.C.", "d'Ivoire").
-_REGION_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’.](?=[^\W\d_]))*\.?")
+#: (Runs of letters between the marks, so ``re`` repeats one character class at C speed.)
+_REGION_TOKEN = re.compile(r"[^\W\d_][^\W_]*(?:['’.](?=[^\W\d_])[^\W_]*)*\.?")
+#: A separator and the first word of a qualifier, in one match: most words after a city begin
+#: no state or country, and this rules them out with one call.
+_QUALIFIER_HEAD = re.compile(_QUALIFIER_SEPARATOR.pattern + "(" + _REGION_TOKEN.pattern + ")")
 _TOKEN_GAP = re.compile(r"[ \t]+")
 _CLOSING_PAREN = re.compile(r"[ \t]*\)")
 
 
-@dataclass(frozen=True, slots=True)
-class _Qualifier:
-    """A state/province/country right after a city name."""
+class _Place(NamedTuple):
+    """An accepted place: a tuple, as thousands are built per second of extraction."""
 
-    end: int
-    refs: tuple[RegionRef, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Place:
     start: int
     end: int
     city: City
     qualified: bool
 
 
-def _region_phrase(
-    gazetteer: Gazetteer, text: str, pos: int
-) -> tuple[int, tuple[RegionRef, ...]] | None:
+#: A state/province/country right after a city name: (end, what it may stand for).
+_Qualifier = tuple[int, RegionReadings]
+
+
+def _region_phrase(gazetteer: Gazetteer, text: str, pos: int) -> tuple[int, RegionReadings] | None:
     """The longest state/province/country spelling starting at ``pos``: (end, refs).
 
     Words are added one at a time while they still begin some spelling, so the usual case (the
     next word is no region at all) costs one token match and one set lookup.
     """
-    found: tuple[int, tuple[RegionRef, ...]] | None = None
+    found: tuple[int, RegionReadings] | None = None
     prefix = ""
     cursor = pos
+    region_prefixes = gazetteer.region_prefixes
     for _ in range(gazetteer.max_region_words):
         token = _REGION_TOKEN.match(text, cursor)
         if token is None:
             break
-        word = region_word_key(token.group())
+        written = token.group()
+        word = (
+            written.lower() if written.isascii() and written.isalpha() else region_word_key(written)
+        )
         prefix = f"{prefix} {word}" if prefix else word
-        if prefix not in gazetteer.region_prefixes:
+        if prefix not in region_prefixes:
             break
-        refs = gazetteer.region_words.get(prefix)
         end = token.end()
-        if refs is not None and not (end < len(text) and (text[end].isalnum() or text[end] == "_")):
+        if prefix in gazetteer.region_words and not (
+            end < len(text) and (text[end].isalnum() or text[end] == "_")
+        ):
             phrase = text[pos:end]
             if phrase.endswith(".") and "." not in phrase[:-1]:
                 end -= 1  # "Houston, Texas." ends a sentence; "D.C." keeps its dot
-            capitals = phrase.isupper()
-            allowed = tuple(ref for ref in refs if capitals or not ref.upper_only)
-            if allowed:
+            # In capitals every reading counts; otherwise not those that need capitals.
+            allowed = (
+                gazetteer.region_readings[prefix]
+                if phrase.isupper()
+                else gazetteer.region_readings_lower[prefix]
+            )
+            if allowed[0]:
                 found = (end, allowed)
         gap = _TOKEN_GAP.match(text, token.end())
         if gap is None:
@@ -116,26 +126,32 @@ def _region_phrase(
 
 
 def _qualifier(gazetteer: Gazetteer, text: str, end: int) -> _Qualifier | None:
-    separator = _QUALIFIER_SEPARATOR.match(text, end)
-    if separator is None:
+    """The state/province/country written right after a city ending at ``end``, if any."""
+    head = _QUALIFIER_HEAD.match(text, end)
+    if head is None:
         return None
-    found = _region_phrase(gazetteer, text, separator.end())
+    # The usual case: the next word begins no state or country ("Houston tonight").
+    written = head.group(1)
+    # region_word_key of a plain ASCII word is its lowercase: no call for the usual case.
+    word = written.lower() if written.isascii() and written.isalpha() else region_word_key(written)
+    if word not in gazetteer.region_prefixes:
+        return None
+    word_start = head.start(1)
+    found = _region_phrase(gazetteer, text, word_start)
     if found is None:
         return None
     q_end, refs = found
-    if "(" in separator.group():
+    if "(" in text[end:word_start]:
         closing = _CLOSING_PAREN.match(text, q_end)
         if closing is not None:
             q_end = closing.end()
-    return _Qualifier(q_end, refs)
+    return q_end, refs
 
 
-def _satisfies(city: City, qualifier: _Qualifier | None) -> bool:
-    if qualifier is None:
-        return False
-    return any(
-        ref.country == city.country and ref.region in (None, city.region) for ref in qualifier.refs
-    )
+def _satisfies(city: City, refs: RegionReadings) -> bool:
+    """Whether a qualifier names the city's state or its country."""
+    pairs = refs[1]
+    return (city.country, city.region) in pairs or (city.country, None) in pairs
 
 
 def _accent_compatible(surface: str, spelling: str) -> bool:
@@ -150,6 +166,24 @@ def _accent_compatible(surface: str, spelling: str) -> bool:
         if not char.isascii() and char.lower() != spelling[index].lower():
             return False
     return True
+
+
+def _locative_before(text: str, start: int) -> bool:
+    """Whether a locative cue ("in", "near", "desde"...) and spaces come right before ``start``.
+
+    Every cue ends in one of ``nrdmge`` and is followed by spaces or tabs (the pattern's ``$``
+    also matches before a final newline): two characters rule out most places ("... Say").
+    """
+    cut = start - 1 if start and text[start - 1] == "\n" else start
+    before = cut
+    while before and text[before - 1] in " \t":
+        before -= 1
+    if before == cut or not before:
+        return False
+    last = text[before - 1]
+    if last.isascii() and last not in "nrdmgeNRDMGE":
+        return False
+    return _LOCATIVE_BEFORE.search(text, max(0, start - 16), start) is not None
 
 
 def _evaluate(
@@ -168,15 +202,29 @@ def _evaluate(
         return None  # "mobile", "police", "to", "la": these need a capital at least
     ascii_surface = surface.isascii()
     qualifier = _qualifier(gazetteer, text, end)
+    cities = gazetteer.cities
+    if qualifier is None:
+        tier = gazetteer.key_tiers[key_id]
+        if tier == "plain" and ascii_surface:
+            # The common case ("Houston"): every entry counts as it is; only the choice is left.
+            plain = gazetteer.entries[key_id]
+            if len(plain) == 1:
+                return _Place(start, end, cities[plain[0].city], False)
+            return _Place(start, end, _best([cities[entry.city] for entry in plain], region), False)
+        if tier == "word" and not location_mode and not _locative_before(text, start):
+            return None  # "Say", "Can", "Young" starting a sentence: an everyday word
     cue: bool | None = None
-    accepted: list[tuple[City, bool]] = []
+    qualified_pool: list[City] = []
+    unqualified_pool: list[City] = []
     for entry in gazetteer.entries[key_id]:
         if not ascii_surface and not _accent_compatible(surface, entry.spelling):
             continue
-        city = gazetteer.cities[entry.city]
-        qualified = _satisfies(city, qualifier)
+        city = cities[entry.city]
+        qualified = qualifier is not None and _satisfies(city, qualifier[1])
         tier = entry.tier
-        if tier == "alias":
+        if tier == "plain":
+            pass  # the common case: no context needed
+        elif tier == "alias":
             if entry.upper_only and (
                 not surface.isupper() or _COMMA_BEFORE.search(text, max(0, start - 4), start)
             ):
@@ -186,24 +234,25 @@ def _evaluate(
                 continue
         elif tier == "word" and not capital:
             continue
-        elif tier in ("word", "name") and not qualified and not location_mode:
+        elif not qualified and not location_mode:  # tier is "word" or "name"
             if cue is None:
-                cue = bool(_LOCATIVE_BEFORE.search(text, max(0, start - 16), start))
+                cue = _locative_before(text, start)
             if tier == "word" and not (capital and cue):
                 continue
             if tier == "name" and not (cue or _AREA_AFTER.match(text, end)):
                 continue
-        accepted.append((city, qualified))
-    if not accepted:
-        return None
-    if any(qualified for _, qualified in accepted):
-        pool = [city for city, qualified in accepted if qualified]
+        (qualified_pool if qualified else unqualified_pool).append(city)
+    if qualified_pool:
         assert qualifier is not None
-        return _Place(start, qualifier.end, _best(pool, region), True)
-    return _Place(start, end, _best([city for city, _ in accepted], region), False)
+        return _Place(start, qualifier[0], _best(qualified_pool, region), True)
+    if unqualified_pool:
+        return _Place(start, end, _best(unqualified_pool, region), False)
+    return None
 
 
 def _best(cities: list[City], region: str | None) -> City:
+    if len(cities) == 1:
+        return cities[0]
     return max(cities, key=lambda city: (city.country == region, city.population))
 
 
@@ -214,17 +263,22 @@ def _places(
     key = f" {match_key(text)} "
     candidates: list[_Place] = []
     lengths = gazetteer.key_lengths
+    needs_capital = gazetteer.needs_capital
     for padded_end, key_id in gazetteer.automaton.iter(key):
         # The pattern is " name ": the name ends one before the trailing space; the padded key
         # has one extra leading space, hence the shift by one more.
         end = padded_end - 1
         start = end - lengths[key_id]
+        if needs_capital[key_id] and not text[start].isupper():
+            continue  # most matches ("to", "can", "say"): rejected before any call
         place = _evaluate(gazetteer, text, start, end, key_id, region, location_mode)
         if place is not None:
             candidates.append(place)
     if len(candidates) <= 1:
         return candidates
-    candidates.sort(key=lambda p: (-(p.end - p.start), p.start))
+    if all(left.end <= right.start for left, right in pairwise(candidates)):
+        return candidates  # already apart and in text order: nothing to choose
+    candidates.sort(key=lambda p: (p.start - p.end, p.start))
     chosen: list[_Place] = []
     for place in candidates:
         if all(place.end <= other.start or place.start >= other.end for other in chosen):
@@ -262,7 +316,7 @@ def _region_mentions(
         if found is None:
             pos = token.end()
             continue
-        end, refs = found
+        end, (refs, _) = found
         mentions.append((token.start(), end, refs))
         pos = end
 
