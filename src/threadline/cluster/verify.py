@@ -1,0 +1,329 @@
+"""Verification of candidate pairs and grouping into clusters.
+
+Similarity is the IDF-weighted Jaccard of two shingle sets,
+``sum(w[s] for s in A & B) / sum(w[s] for s in A | B)`` with ``w[s] = log((N + 1) / (df[s] + 1))``
+over the batch: shingles that many posts share (boilerplate) weigh little, the rare wording that
+marks one author's template weighs much. Pairs are scored in vectorised chunks (sort by
+(pair, shingle) and count adjacent duplicates), not one set intersection at a time.
+
+Grouping is connected components (union-find by min-label hooking and pointer jumping in numpy)
+over the pairs that pass, followed by a chaining guard: every member must also be similar to its
+component's medoid (the member whose shingles are most typical of the component); members that
+are not are detached and regrouped among themselves, so a chain of pairwise-similar posts drifting
+from one text to another does not become one template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from threadline.cluster.tokens import Shingles
+
+__all__ = [
+    "ShingleWeights",
+    "attach",
+    "cluster_weights",
+    "components",
+    "group",
+    "medoids",
+    "pair_similarity",
+    "relative_filter",
+    "weigh",
+]
+
+#: Pair entries (shingles of both sides) scored at once: bounds temporary memory.
+_CHUNK_ENTRIES: Final = 1 << 22
+
+
+@dataclass(frozen=True, slots=True)
+class ShingleWeights:
+    """Per shingle entry of a :class:`Shingles`: the id of its distinct shingle and its weight."""
+
+    uid: npt.NDArray[np.int64]
+    weight: npt.NDArray[np.float64]
+    df: npt.NDArray[np.int64]
+    distinct: int
+
+    def doc_weight(self, shingles: Shingles) -> npt.NDArray[np.float64]:
+        """Total weight per document."""
+        totals = np.bincount(shingles.doc_ids(), weights=self.weight, minlength=shingles.doc_count)
+        return totals.astype(np.float64)
+
+
+def weigh(shingles: Shingles, prior_docs: int = 1000) -> ShingleWeights:
+    """IDF weights of every shingle entry over the batch.
+
+    Documents are distinct texts (exact duplicates merged before), so a post repeated verbatim
+    a thousand times does not turn its own wording into boilerplate. ``prior_docs`` adds that
+    many unseen background documents to the count, so in a small batch (ten posts of one
+    template) the shared wording keeps its weight instead of reading as boilerplate.
+    """
+    uniq, uid, df = np.unique(shingles.values, return_inverse=True, return_counts=True)
+    docs = max(shingles.doc_count, 1)
+    idf = np.log((docs + prior_docs + 1.0) / (df + 1.0)) + 1e-3
+    return ShingleWeights(uid.astype(np.int64), idf[uid], df[uid].astype(np.int64), len(uniq))
+
+
+def cluster_weights(
+    shingles: Shingles, weights: ShingleWeights, labels: npt.NDArray[np.int64], prior_docs: int
+) -> ShingleWeights:
+    """IDF weights recounted with every cluster of ``labels`` counted as one document.
+
+    A template reposted five hundred times makes its own wording look as common as boilerplate
+    when documents are counted one by one, so its posts are compared mostly on their names and
+    cities. Counting a cluster once gives its wording back its weight, while boilerplate, shared
+    by many clusters and lone posts, stays common. Used for a second grouping pass.
+    """
+    count = shingles.doc_count
+    owner = shingles.doc_ids()
+    unit = np.where(labels[owner] >= 0, labels[owner], count + owner)
+    distinct_pairs = np.unique(unit * np.int64(weights.distinct) + weights.uid)
+    df = np.bincount(distinct_pairs % weights.distinct, minlength=weights.distinct)
+    units = len(np.unique(np.where(labels >= 0, labels, count + np.arange(count))))
+    idf = np.log((units + prior_docs + 1.0) / (df + 1.0)) + 1e-3
+    return ShingleWeights(
+        weights.uid, idf[weights.uid], df[weights.uid].astype(np.int64), weights.distinct
+    )
+
+
+def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Concatenated ``arange(s, s + n)`` for every ``(s, n)``."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return shift + np.arange(total, dtype=np.int64)
+
+
+def pair_similarity(
+    shingles: Shingles,
+    weights: ShingleWeights,
+    pairs: npt.NDArray[np.int64],
+    doc_weight: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.float64]:
+    """IDF-weighted Jaccard similarity of each pair ``(i, j)`` of documents, in [0, 1]."""
+    if pairs.ndim != 2 or pairs.shape[1] != 2:
+        raise ValueError("pairs must be an (edges, 2) array")
+    totals = weights.doc_weight(shingles) if doc_weight is None else doc_weight
+    sizes = shingles.sizes()
+    out = np.zeros(len(pairs), dtype=np.float64)
+    cumulative = np.cumsum(sizes[pairs[:, 0]] + sizes[pairs[:, 1]])
+    start = 0
+    while start < len(pairs):
+        base = cumulative[start - 1] if start else 0
+        stop = int(np.searchsorted(cumulative, base + _CHUNK_ENTRIES, side="right"))
+        stop = min(max(stop, start + 1), len(pairs))
+        chunk = pairs[start:stop]
+        out[start:stop] = _chunk_similarity(shingles, weights, totals, chunk)
+        start = stop
+    return out
+
+
+def _chunk_similarity(
+    shingles: Shingles,
+    weights: ShingleWeights,
+    totals: npt.NDArray[np.float64],
+    chunk: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    sizes = shingles.sizes()
+    sides = chunk.ravel()  # i0, j0, i1, j1...
+    lengths = sizes[sides]
+    entries = _ranges(shingles.offsets[sides], lengths)
+    pair_of = np.repeat(np.arange(len(chunk), dtype=np.int64).repeat(2), lengths)
+    key = pair_of * np.int64(weights.distinct) + weights.uid[entries]
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    dup = np.flatnonzero(key[1:] == key[:-1])
+    shared = np.bincount(
+        pair_of[order][dup], weights=weights.weight[entries][order][dup], minlength=len(chunk)
+    )
+    union = totals[chunk[:, 0]] + totals[chunk[:, 1]] - shared
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sim = np.where(union > 0, shared / union, 0.0)
+    return np.clip(sim, 0.0, 1.0)
+
+
+def components(count: int, edges: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Connected-component label (the smallest member index) of each of ``count`` nodes."""
+    parent = np.arange(count, dtype=np.int64)
+    if len(edges) == 0:
+        return parent
+    a, b = edges[:, 0], edges[:, 1]
+    while True:
+        pa, pb = parent[a], parent[b]
+        differ = pa != pb
+        if not differ.any():
+            return parent
+        low, high = np.minimum(pa, pb)[differ], np.maximum(pa, pb)[differ]
+        np.minimum.at(parent, high, low)
+        while True:  # pointer jumping until every node points at a root
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+
+
+def medoids(
+    shingles: Shingles,
+    weights: ShingleWeights,
+    labels: npt.NDArray[np.int64],
+    members: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """Per component label, its medoid: the member whose shingles the component shares most.
+
+    A member's score is the sum over its shingles of ``weight * share``, where ``share`` is the
+    fraction of the component holding that shingle: the post closest to the component's profile.
+    """
+    sizes = shingles.sizes()
+    entries = _ranges(shingles.offsets[members], sizes[members])
+    owner = np.repeat(members, sizes[members])
+    comp = labels[owner]
+    key = comp * np.int64(weights.distinct) + weights.uid[entries]
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    comp_size = np.bincount(labels[members], minlength=len(labels)).astype(np.float64)
+    share = counts[inverse] / comp_size[comp]
+    score = np.bincount(owner, weights=weights.weight[entries] * share, minlength=len(labels))
+    norm = np.maximum(weights.doc_weight(shingles), 1e-12)
+    score = score / norm * np.minimum(norm, np.median(norm[members]))  # favour full posts
+    order = np.lexsort((members, -score[members], labels[members]))
+    ranked = members[order]
+    first = np.r_[True, labels[ranked][1:] != labels[ranked][:-1]]
+    medoid_of = np.full(len(labels), -1, dtype=np.int64)
+    medoid_of[labels[ranked[first]]] = ranked[first]
+    return medoid_of
+
+
+def group(
+    shingles: Shingles,
+    weights: ShingleWeights,
+    edges: npt.NDArray[np.int64],
+    similarity: npt.NDArray[np.float64],
+    threshold: float,
+    medoid_threshold: float,
+    max_rounds: int = 4,
+) -> npt.NDArray[np.int64]:
+    """Cluster label per document (-1 for no cluster); clusters have at least two documents."""
+    count = shingles.doc_count
+    kept = edges[similarity >= threshold]
+    totals = weights.doc_weight(shingles)
+    labels = np.full(count, -1, dtype=np.int64)
+    active = np.zeros(count, dtype=bool)
+    active[np.unique(kept)] = True
+    for round_number in range(max_rounds):
+        if not active.any():
+            break
+        both = active[kept[:, 0]] & active[kept[:, 1]]
+        round_edges = kept[both]
+        comp = components(count, round_edges)
+        nodes = np.flatnonzero(active)
+        comp_size = np.bincount(comp[nodes], minlength=count)
+        nodes = nodes[comp_size[comp[nodes]] >= 2]
+        if len(nodes) == 0:
+            break
+        medoid = medoids(shingles, weights, comp, nodes)[comp[nodes]]
+        sims = np.ones(len(nodes), dtype=np.float64)
+        other = nodes != medoid
+        if other.any():
+            sims[other] = pair_similarity(
+                shingles, weights, np.stack([nodes[other], medoid[other]], axis=1), totals
+            )
+        fits = sims >= medoid_threshold
+        accepted = nodes[fits]
+        # A component keeps the members that fit its medoid (the medoid always fits).
+        fit_size = np.bincount(comp[accepted], minlength=count)
+        accepted = accepted[fit_size[comp[accepted]] >= 2]
+        labels[accepted] = comp[accepted] + round_number * count  # labels unique across rounds
+        active[nodes] = False
+        active[nodes[~fits]] = True  # detached members get another round among themselves
+        # Edges from detached members into accepted clusters no longer count.
+        kept = kept[~(np.isin(kept[:, 0], accepted) | np.isin(kept[:, 1], accepted))]
+    # Relabel densely in order of each cluster's smallest member.
+    clustered = np.flatnonzero(labels >= 0)
+    if len(clustered):
+        firsts: dict[int, int] = {}
+        for doc in clustered:
+            firsts.setdefault(int(labels[doc]), len(firsts))
+        labels[clustered] = np.array([firsts[int(labels[d])] for d in clustered], dtype=np.int64)
+    return labels
+
+
+def relative_filter(
+    count: int, pairs: npt.NDArray[np.int64], similarity: npt.NDArray[np.float64], ratio: float
+) -> npt.NDArray[np.float64]:
+    """``similarity`` with every pair zeroed that is weak next to its endpoints' best pair.
+
+    A pair survives when its similarity is at least ``ratio`` times the best similarity of both
+    endpoints. Ads written from a shared phrase pool by different authors (job boards, scams)
+    are fairly similar to each other but much more similar to their own author's reposts; the
+    ratio keeps the latter and drops the former without a per-corpus absolute threshold.
+    """
+    best = np.zeros(count, dtype=np.float64)
+    if len(pairs):
+        np.maximum.at(best, pairs[:, 0], similarity)
+        np.maximum.at(best, pairs[:, 1], similarity)
+    bar = ratio * np.maximum(best[pairs[:, 0]], best[pairs[:, 1]]) if len(pairs) else best[:0]
+    return np.where(similarity >= bar, similarity, 0.0)
+
+
+def attach(
+    shingles: Shingles,
+    weights: ShingleWeights,
+    labels: npt.NDArray[np.int64],
+    pairs: npt.NDArray[np.int64],
+    min_score: float,
+    min_size: int = 3,
+) -> npt.NDArray[np.int64]:
+    """Labels with unclustered documents attached to the cluster whose profile covers them best.
+
+    A cluster's profile gives each shingle the share of members holding it; a document's score
+    against a cluster is the weighted share of its own shingles' weight the profile covers
+    (``sum(w[s] * share[s]) / sum(w[s])``). Only clusters of the document's LSH candidates with at
+    least ``min_size`` members are tried; the best one is taken when its score reaches
+    ``min_score``. This recovers members whose pairwise similarity was too low (a template's
+    posts pick different phrase options) without letting pairs glue clusters together.
+    """
+    count = shingles.doc_count
+    result = labels.copy()
+    clustered = np.flatnonzero(labels >= 0)
+    if len(clustered) == 0 or len(pairs) == 0:
+        return result
+    sizes = shingles.sizes()
+    entries = _ranges(shingles.offsets[clustered], sizes[clustered])
+    owner = np.repeat(clustered, sizes[clustered])
+    keys, counts = np.unique(
+        labels[owner] * np.int64(weights.distinct) + weights.uid[entries], return_counts=True
+    )
+    cluster_size = np.bincount(labels[clustered], minlength=count)
+    side_a = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    side_b = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    target = labels[side_b]
+    usable = (target >= 0) & (labels[side_a] < 0)
+    usable &= cluster_size[np.maximum(target, 0)] >= min_size
+    if not usable.any():
+        return result
+    candidates = np.unique(np.stack([side_a[usable], target[usable]], axis=1), axis=0)
+    post, cand = candidates[:, 0], candidates[:, 1]
+    post_entries = _ranges(shingles.offsets[post], sizes[post])
+    pair_of = np.repeat(np.arange(len(candidates), dtype=np.int64), sizes[post])
+    lookup = cand[pair_of] * np.int64(weights.distinct) + weights.uid[post_entries]
+    position = np.minimum(np.searchsorted(keys, lookup), len(keys) - 1)
+    held = np.where(keys[position] == lookup, counts[position], 0).astype(np.float64)
+    share = held / cluster_size[cand][pair_of]
+    totals = weights.doc_weight(shingles)
+    score = np.bincount(
+        pair_of, weights=weights.weight[post_entries] * share, minlength=len(candidates)
+    ) / np.maximum(totals[post], 1e-12)
+    order = np.lexsort((cand, -score, post))
+    first = np.r_[True, post[order][1:] != post[order][:-1]]
+    best_post, best_cluster, best_score = (
+        post[order][first],
+        cand[order][first],
+        score[order][first],
+    )
+    good = best_score >= min_score
+    result[best_post[good]] = best_cluster[good]
+    return result

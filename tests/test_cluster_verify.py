@@ -1,0 +1,102 @@
+"""Pair similarity, components, the relative filter, attachment and template alignment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from threadline.cluster import verify
+from threadline.cluster.template import SLOT, align
+from threadline.cluster.tokens import Shingles, shingle, token_spans, tokenize
+
+
+def _word(number: int) -> str:
+    """A distinct letters-only word (digits inside words fold to one class)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return "q" + letters[number // 26 % 26] + letters[number % 26] + letters[number // 676]
+
+
+def _docs(*texts: str) -> tuple[Shingles, verify.ShingleWeights]:
+    shingles = shingle([tokenize(text) for text in texts])
+    return shingles, verify.weigh(shingles)
+
+
+def test_similarity_is_one_for_copies_zero_for_disjoint() -> None:
+    shingles, weights = _docs("a b c d e", "a b c d e", "v w x y z")
+    sims = verify.pair_similarity(shingles, weights, np.array([[0, 1], [0, 2]]))
+    assert sims[0] == pytest.approx(1.0)
+    assert sims[1] == 0.0
+    with pytest.raises(ValueError):
+        verify.pair_similarity(shingles, weights, np.array([0, 1]))
+
+
+def test_common_shingles_weigh_less() -> None:
+    common = "incall and outcall no blocked calls"
+    texts = [f"{common} {_word(i)} {_word(i + 100)} {_word(i + 200)}" for i in range(30)]
+    shingles, weights = _docs(
+        *texts, "rare phrase alpha beta gamma", "rare phrase alpha beta delta"
+    )
+    sims = verify.pair_similarity(shingles, weights, np.array([[0, 1], [30, 31]]), None)
+    assert sims[0] < sims[1]
+
+
+def test_components_join_transitively() -> None:
+    labels = verify.components(6, np.array([[0, 1], [1, 2], [4, 5]]))
+    assert list(labels) == [0, 0, 0, 3, 4, 4]
+    assert list(verify.components(3, np.zeros((0, 2), dtype=np.int64))) == [0, 1, 2]
+
+
+def test_relative_filter_drops_weak_edges_next_to_strong_ones() -> None:
+    pairs = np.array([[0, 1], [1, 2], [2, 3]])
+    kept = verify.relative_filter(4, pairs, np.array([0.9, 0.5, 0.5]), 0.75)
+    assert list(kept) == [0.9, 0.0, 0.5]
+
+
+def test_chain_is_cut_by_the_medoid_guard() -> None:
+    # Each text shares most words with the next, but the ends share nothing.
+    words = [_word(i) for i in range(60)]
+    texts = [" ".join(words[i * 10 : i * 10 + 30]) for i in range(4)]
+    shingles, weights = _docs(*texts)
+    pairs = np.array([[0, 1], [1, 2], [2, 3]])
+    sims = verify.pair_similarity(shingles, weights, pairs)
+    labels = verify.group(shingles, weights, pairs, sims, 0.3, 0.45)
+    assert len({int(x) for x in labels[labels >= 0]}) >= 1
+    assert not (labels[0] >= 0 and labels[0] == labels[3])
+
+
+def test_attach_joins_a_post_covered_by_a_cluster_profile() -> None:
+    base = "one two three four five six seven eight nine ten"
+    shingles, weights = _docs(base, base + " x", base + " y", "one two three four five z q")
+    labels = np.array([0, 0, 0, -1])
+    pairs = np.array([[0, 3]])
+    assert verify.attach(shingles, weights, labels, pairs, 0.3)[3] == 0
+    assert verify.attach(shingles, weights, labels, pairs, 0.99)[3] == -1
+
+
+def test_align_marks_slots_and_returns_original_fillers() -> None:
+    texts = [
+        "Hi I am Ana, call 555-0101 now",
+        "Hi I am BO, call 555 0102 now",
+        "Hi I am Cy call now",
+    ]
+    views = [(*token_spans(text), text) for text in texts]
+    result = align(tokenize(texts[0]), views, 0.5)
+    assert result.template == f"hi i am {SLOT} call {SLOT} now"
+    assert result.fillers[0] == ("Ana,", "555-0101")
+    assert result.fillers[1] == ("BO,", "555 0102")
+    assert result.fillers[2] == ("Cy", "")
+    with pytest.raises(ValueError):
+        align(["a"], views, 0.0)
+
+
+def test_cluster_weights_count_a_cluster_once() -> None:
+    template = "alpha bravo charlie delta echo foxtrot golf hotel"
+    others = [f"{_word(i)} {_word(i + 50)} {_word(i + 90)} {_word(i + 130)}" for i in range(10)]
+    shingles, weights = _docs(
+        *[template] * 1, *[f"{template} {_word(200 + i)}" for i in range(5)], *others
+    )
+    labels = np.array([0] * 6 + [-1] * 10)
+    before = verify.weigh(shingles, prior_docs=0).weight[shingles.offsets[0]]
+    after = verify.cluster_weights(shingles, weights, labels, prior_docs=0)
+    assert after.weight[shingles.offsets[0]] > before
+    assert after.df[shingles.offsets[0]] == 1
