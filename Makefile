@@ -35,6 +35,7 @@ demo: $(VENV)/.installed
 	$(TL) analyze --workspace $(DEMO_DIR)/workspace.duckdb
 	$(TL) evaluate extract --posts $(DEMO_DIR)/posts.jsonl --truth $(DEMO_DIR)/truth.json --limit 20000
 	$(TL) summary --workspace $(DEMO_DIR)/workspace.duckdb
+	$(TL) clusters --workspace $(DEMO_DIR)/workspace.duckdb --top 10
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check src tests bench

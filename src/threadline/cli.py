@@ -333,6 +333,56 @@ def summary(
         out.print(shared)
 
 
+@app.command()
+def clusters(
+    workspace: WorkspaceOption,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line, largest cluster first.")
+    ] = False,
+    top: Annotated[
+        int | None, typer.Option("--top", min=0, help="Only the K largest clusters.")
+    ] = None,
+    min_size: Annotated[
+        int, typer.Option("--min-size", min=2, help="Smallest cluster listed.")
+    ] = 2,
+    fillers: Annotated[
+        bool, typer.Option("--fillers", help="With --json: each member's slot fillers.")
+    ] = False,
+) -> None:
+    """Template clusters of a workspace (run `threadline analyze` first), largest first."""
+    from threadline.steps.cluster import load_clusters
+    from threadline.workspace import Workspace
+
+    limit = top if top is not None else (None if as_json else 20)
+    with _errors(), Workspace.open(workspace, read_only=True) as ws:
+        rows = load_clusters(ws, limit=limit, min_size=min_size, with_fillers=fillers and as_json)
+        clustered = ws.count("clustered_posts")
+    if as_json:
+        for row in rows:
+            sys.stdout.write(orjson.dumps(row.to_dict()).decode() + "\n")
+        return
+    if clustered == 0:
+        out.print("no clusters yet: run `threadline analyze --workspace ...` first")
+        return
+    table = Table(title=f"template clusters in {workspace} (largest {len(rows)})")
+    table.add_column("id", no_wrap=True, min_width=19)
+    for column, width in (("posts", 5), ("cohesion", 8), ("first seen", 10), ("last seen", 10)):
+        table.add_column(column, justify="right", no_wrap=True, min_width=width)
+    table.add_column("places", justify="right", no_wrap=True, min_width=6)
+    table.add_column("template", overflow="ellipsis", no_wrap=True, min_width=30)
+    for row in rows:
+        table.add_row(
+            row.id,
+            f"{row.size:,}",
+            f"{row.cohesion:.2f}",
+            row.first_seen.date().isoformat() if row.first_seen else "",
+            row.last_seen.date().isoformat() if row.last_seen else "",
+            f"{row.locations:,}",
+            row.template if len(row.template) <= 90 else row.template[:89] + "…",
+        )
+    out.print(table)
+
+
 @evaluate_app.command("extract")
 def evaluate_extract(
     posts: Annotated[Path, typer.Option("--posts", help="The synthetic posts (JSONL).")],
@@ -364,6 +414,31 @@ def evaluate_extract(
         )
     out.print(table)
     out.print(f"checksum-invalid wallets extracted: {scores.invalid_wallets_extracted}")
+
+
+@evaluate_app.command("clusters")
+def evaluate_clusters(
+    posts: Annotated[Path, typer.Option("--posts", help="The synthetic posts (JSONL).")],
+    truth: Annotated[Path, typer.Option("--truth", help="Their ground truth (JSON).")],
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Evaluate the first N posts.")
+    ] = None,
+    settings: SettingsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Pairwise precision, recall, F1 and ARI of template clustering against the truth."""
+    from threadline.evaluation import evaluate_clustering
+
+    with _errors():
+        loaded = load_settings(settings)
+        scores = evaluate_clustering(posts, truth, limit=limit, settings=loaded.cluster)
+    if as_json:
+        out.print_json(orjson.dumps(scores.to_dict()).decode())
+        return
+    table = Table(title=f"template clusters against the ground truth ({scores.posts:,} posts)")
+    for key, value in scores.to_dict().items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int) else f"{value}")
+    out.print(table)
 
 
 def main() -> None:

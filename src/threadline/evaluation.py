@@ -1,4 +1,4 @@
-"""Extraction measured against a synthetic corpus's ground truth.
+"""Extraction and template clustering measured against a synthetic corpus's ground truth.
 
 Per kind, a post's extracted canonical values are matched to its true ones as multisets (the same
 phone written twice counts twice), so precision and recall count identifiers, not posts. Recall
@@ -9,6 +9,7 @@ a bad checksum are counted separately: extracting any of them is an error.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,9 +19,11 @@ from typing import Any
 
 import orjson
 
+from threadline.cluster import ClusterScores, ClusterSettings, cluster, evaluate_clusters
 from threadline.errors import InputError
 from threadline.extract import DEFAULT_REGION, extract_fields
 from threadline.records import IDENTIFIER_KINDS
+from threadline.steps.cluster import cluster_text
 from threadline.synth import iter_truth_posts
 
 
@@ -145,3 +148,64 @@ def evaluate_extraction(
                 ):
                     scores.invalid_wallets_extracted += 1
     return scores
+
+
+@dataclass(frozen=True)
+class ClusteringScores:
+    """Template clustering scored pairwise against the truth's template of every post."""
+
+    posts: int
+    clusters: int
+    true_templates: int
+    scores: ClusterScores
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "posts": self.posts,
+            "clusters": self.clusters,
+            "true_templates": self.true_templates,
+            **self.scores.to_dict(),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def evaluate_clustering(
+    posts_path: Path,
+    truth_path: Path,
+    *,
+    limit: int | None = None,
+    settings: ClusterSettings | None = None,
+) -> ClusteringScores:
+    """Cluster a ``threadline synth`` corpus the way the ``cluster`` step does and score it.
+
+    Every post's true label is its template id; an unclustered post is a singleton.
+    """
+    for path in (posts_path, truth_path):
+        if not path.is_file():
+            raise InputError(f"no such file: {path}")
+    texts: list[str] = []
+    truth_labels: list[str] = []
+    pairs = zip(_posts(posts_path), iter_truth_posts(truth_path, expand=False), strict=False)
+    for record, truth in islice(pairs, limit):
+        if record.get("id") != truth["id"]:
+            raise InputError(
+                f"posts and truth are out of step at post {record.get('id')!r} / {truth['id']!r}: "
+                "pass the files written together by `threadline synth`"
+            )
+        texts.append(cluster_text(record.get("title"), record["text"]))
+        truth_labels.append(truth["template"])
+    started = time.perf_counter()
+    found = cluster(texts, settings)
+    seconds = time.perf_counter() - started
+    predicted: list[int | None] = [None] * len(texts)
+    for number, item in enumerate(found):
+        for member in item.members:
+            predicted[member] = number
+    return ClusteringScores(
+        posts=len(texts),
+        clusters=len(found),
+        true_templates=len(set(truth_labels)),
+        scores=evaluate_clusters(predicted, truth_labels),
+        seconds=seconds,
+    )

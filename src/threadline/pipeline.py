@@ -1,4 +1,4 @@
-"""The facade over the stages: ingest -> extract (-> screen -> cluster -> link -> rank, later).
+"""The facade over the stages: ingest -> extract -> cluster (-> screen -> link -> rank, later).
 
 Each stage is a pure function over columns (in its own module) plus a thin step here that reads
 the workspace in bounded batches and writes its results in a transaction per batch, so that an
@@ -13,7 +13,6 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from typing import Any
@@ -25,12 +24,12 @@ import pyarrow.compute as pc
 from threadline import __version__
 from threadline.extract import extract_fields, extract_fields_many
 from threadline.settings import ExtractSettings, Settings
+from threadline.steps import Progress, StageReport
+from threadline.steps.cluster import cluster_step, pending_posts
 from threadline.workspace import Workspace
 
 #: Stages ``analyze`` knows, in the order they run.
-STAGES: tuple[str, ...] = ("extract",)
-
-Progress = Callable[[int], None]
+STAGES: tuple[str, ...] = ("extract", "cluster")
 
 #: Allocations between young-generation collections in an extraction worker (default 700).
 _GC_THRESHOLD = 100_000
@@ -49,14 +48,6 @@ _IDENTIFIER_SCHEMA = pa.schema(
 _EXTRACTED_SCHEMA = pa.schema(
     [("post_id", pa.string()), ("region", pa.string()), ("extracted_at", pa.timestamp("us"))]
 )
-
-
-@dataclass(frozen=True)
-class StageReport:
-    """What one stage did: counts for the summary and the ``runs`` table."""
-
-    stage: str
-    counts: dict[str, Any] = field(default_factory=dict)
 
 
 def _extract_chunk(posts: pa.RecordBatch, default_region: str) -> tuple[pa.Table, pa.Table]:
@@ -230,6 +221,10 @@ def analyze(
             )
             progress = progress_factory(stage, total) if progress_factory else None
             report = extract_stage(workspace, settings.extract, progress=progress)
+        elif stage == "cluster":
+            total = pending_posts(workspace)
+            progress = progress_factory(stage, total) if progress_factory else None
+            report = cluster_step(workspace, settings.cluster, progress=progress)
         reports.append(report)
         record_run(workspace, report, started, settings)
     return reports

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from threadline.cluster.settings import ClusterSettings
 from threadline.errors import SettingsError
 
 
@@ -52,6 +53,7 @@ class Settings(BaseModel):
 
     ingest: IngestSettings = IngestSettings()
     extract: ExtractSettings = ExtractSettings()
+    cluster: ClusterSettings = ClusterSettings()
 
     def dump(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")

@@ -72,6 +72,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             extracted_at TIMESTAMP NOT NULL
         )""",
     ),
+    (
+        """CREATE TABLE clusters (
+            cluster_id VARCHAR PRIMARY KEY,
+            size INTEGER NOT NULL,
+            template VARCHAR NOT NULL,
+            slot_count INTEGER NOT NULL,
+            cohesion DOUBLE NOT NULL,
+            medoid_post_id VARCHAR NOT NULL,
+            first_seen TIMESTAMP,
+            last_seen TIMESTAMP,
+            locations INTEGER NOT NULL,
+            sites INTEGER NOT NULL,
+            clustered_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE cluster_members (
+            cluster_id VARCHAR NOT NULL,
+            post_id VARCHAR PRIMARY KEY,
+            fillers VARCHAR[] NOT NULL
+        )""",
+        """CREATE TABLE clustered_posts (
+            post_id VARCHAR PRIMARY KEY,
+            clustered_at TIMESTAMP NOT NULL
+        )""",
+    ),
 )
 
 #: The schema version this release writes.
