@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from multiprocessing import get_context
-from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -68,24 +67,27 @@ def _extract_chunk(posts: pa.RecordBatch, default_region: str) -> tuple[pa.Table
         ),
         default_region=default_region,
     )
-    columns: dict[str, list[Any]] = {name: [] for name in _IDENTIFIER_SCHEMA.names}
+    rows: list[tuple[str, str, str, str, str, int, int]] = []
+    add = rows.append
     regions: list[str] = []
     for post_id, (region, found) in zip(post_ids, results, strict=True):
         regions.append(region)
-        for field_name, ident in found:
-            columns["post_id"].append(post_id)
-            columns["field"].append(field_name)
-            columns["kind"].append(ident.kind)
-            columns["value"].append(ident.value)
-            columns["canonical"].append(ident.canonical)
-            columns["start_offset"].append(ident.start)
-            columns["end_offset"].append(ident.end)
+        for field_name, (kind, value, canonical, start, end) in found:
+            add((post_id, field_name, kind, value, canonical, start, end))
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 7
     now = datetime.now(UTC).replace(tzinfo=None)
     extracted = pa.table(
         {"post_id": post_ids, "region": regions, "extracted_at": [now] * len(post_ids)},
         schema=_EXTRACTED_SCHEMA,
     )
-    return pa.table(columns, schema=_IDENTIFIER_SCHEMA), extracted
+    identifiers = pa.Table.from_arrays(
+        [
+            pa.array(column, type=f.type)
+            for column, f in zip(columns, _IDENTIFIER_SCHEMA, strict=True)
+        ],
+        schema=_IDENTIFIER_SCHEMA,
+    )
+    return identifiers, extracted
 
 
 def _warm_worker() -> None:

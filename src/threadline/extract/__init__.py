@@ -131,7 +131,9 @@ def extract_many(
             continue
         for found, (folded, region) in zip(kept, checked, strict=True):
             if folded is not None:
-                _keep(found, find(folded, region))
+                candidates = find(folded, region)
+                if candidates:
+                    _keep(found, candidates)
     for found in kept:
         found.sort(key=_sort_key)
     return kept
