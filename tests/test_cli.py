@@ -62,9 +62,9 @@ def test_ingest_analyze_summary(tmp_path: Path) -> None:
     source = _jsonl(
         tmp_path / "posts.jsonl",
         [
-            {"id": "a", "text": "Lexi call 212-555-0123", "location": "Houston, TX"},
-            {"id": "b", "text": "Mia call 212.555.0123", "location": "Dallas, TX"},
-            {"id": "a", "text": "Lexi call 212-555-0123", "location": "Houston, TX"},
+            {"id": "a", "text": "Lexi new in town call 212-555-0123", "location": "Houston, TX"},
+            {"id": "b", "text": "Mia new in town call 212.555.0123", "location": "Dallas, TX"},
+            {"id": "a", "text": "Lexi new in town call 212-555-0123", "location": "Houston, TX"},
         ],
     )
     with source.open("ab") as handle:
@@ -89,6 +89,8 @@ def test_ingest_analyze_summary(tmp_path: Path) -> None:
     assert summary["most_shared"][0]["canonical"] == "+12125550123"
     assert summary["most_shared"][0]["posts"] == 2
     assert summary["most_shared"][0]["locations"] == 2
+    assert summary["clusters"] == 1  # the two ads differ only in name and phone layout
+    assert summary["clustered_posts"] == 2
 
 
 def test_ingest_of_nothing_readable_exits_non_zero(tmp_path: Path) -> None:

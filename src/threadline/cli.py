@@ -314,6 +314,8 @@ def summary(
         counts.add_row(f"  {reason}", f"{n:,}")
     counts.add_row("posts analysed", f"{result.extracted_posts:,}")
     counts.add_row("posts with a contact identifier", f"{result.posts_with_contact:,}")
+    counts.add_row("template clusters", f"{result.clusters:,}")
+    counts.add_row("posts in a template cluster", f"{result.clustered_posts:,}")
     out.print(counts)
     kinds = Table(title="identifiers")
     kinds.add_column("kind")

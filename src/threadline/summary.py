@@ -33,6 +33,8 @@ class WorkspaceSummary:
     identifiers_by_kind: dict[str, tuple[int, int]]  # kind -> (mentions, distinct canonical)
     posts_with_contact: int
     most_shared: list[SharedIdentifier] = field(default_factory=list)
+    clusters: int = 0
+    clustered_posts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +50,8 @@ class WorkspaceSummary:
             },
             "posts_with_contact": self.posts_with_contact,
             "most_shared": [vars(shared) for shared in self.most_shared],
+            "clusters": self.clusters,
+            "clustered_posts": self.clustered_posts,
         }
 
 
@@ -86,4 +90,6 @@ def summarize(workspace: Workspace, *, top: int = 10) -> WorkspaceSummary:
         identifiers_by_kind={kind: (int(n), int(d)) for kind, n, d in kinds},
         posts_with_contact=int(with_contact or 0),
         most_shared=[SharedIdentifier(k, c, int(n), int(loc)) for k, c, n, loc in shared],
+        clusters=workspace.count("clusters"),
+        clustered_posts=workspace.count("cluster_members"),
     )
