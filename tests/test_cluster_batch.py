@@ -255,3 +255,10 @@ def test_chunked_shingling_gives_the_same_clusters(monkeypatch: pytest.MonkeyPat
     whole = cluster(texts)
     monkeypatch.setattr("threadline.cluster.batch._SHINGLE_CHUNK", 3)
     assert cluster(texts) == whole
+
+
+def test_workers_give_the_same_clusters() -> None:
+    texts, _ = _corpus(seed=4)
+    assert cluster(texts, workers=2) == cluster(texts)
+    with pytest.raises(ValueError, match="workers"):
+        cluster(texts, workers=0)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from threadline.cluster import verify
-from threadline.cluster.template import SLOT, align
+from threadline.cluster.template import SLOT, align, template_of
 from threadline.cluster.tokens import Shingles, shingle, token_spans, tokenize
 
 
@@ -100,3 +102,39 @@ def test_cluster_weights_count_a_cluster_once() -> None:
     after = verify.cluster_weights(shingles, weights, labels, prior_docs=0)
     assert after.weight[shingles.offsets[0]] > before
     assert after.df[shingles.offsets[0]] == 1
+
+
+@given(
+    st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=12), min_size=2, max_size=8),
+    st.data(),
+)
+@settings(max_examples=60, deadline=None)
+def test_pair_similarity_equals_set_arithmetic(words: list[list[str]], data: st.DataObject) -> None:
+    """The binary-search scoring equals weighted Jaccard computed with Python sets."""
+    shingles = shingle(words)
+    weights = verify.weigh(shingles)
+    weight_of = dict(zip(shingles.values.tolist(), weights.weight.tolist(), strict=True))
+    count = len(words)
+    pairs = np.array(
+        data.draw(
+            st.lists(
+                st.tuples(st.integers(0, count - 1), st.integers(0, count - 1)),
+                min_size=1,
+                max_size=10,
+            )
+        ),
+        dtype=np.int64,
+    )
+    got = verify.pair_similarity(shingles, weights, pairs)
+    for (a, b), value in zip(pairs.tolist(), got.tolist(), strict=True):
+        left, right = set(shingles.of(a).tolist()), set(shingles.of(b).tolist())
+        union = sum(weight_of[s] for s in left | right)
+        expected = sum(weight_of[s] for s in left & right) / union if union else 0.0
+        assert value == pytest.approx(expected)
+
+
+def test_template_of_aligns_member_texts_to_the_medoid() -> None:
+    texts = ["Hi I am Ana, call now", "Hi I am Bo, call now", "Hi I am Cy, call now"]
+    result = template_of(texts, 1, 0.5)
+    assert result.template == f"hi i am {SLOT} call now"
+    assert [fill[0] for fill in result.fillers] == ["Ana,", "Bo,", "Cy,"]

@@ -14,9 +14,11 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import get_context
 from typing import Final
 
 import numpy as np
@@ -24,13 +26,25 @@ import numpy.typing as npt
 
 from threadline.cluster import lsh, minhash, verify
 from threadline.cluster.settings import ClusterSettings
-from threadline.cluster.template import align
-from threadline.cluster.tokens import Shingles, shingle, token_spans, tokenize
+from threadline.cluster.template import Alignment, template_of
+from threadline.cluster.tokens import Shingles, encode, shingle_codes
 
-__all__ = ["Signed", "TemplateCluster", "cluster", "group_documents", "sign"]
+__all__ = [
+    "Signed",
+    "TemplateCluster",
+    "build_clusters",
+    "cluster",
+    "group_documents",
+    "post_labels",
+    "sign",
+    "worker_pool",
+]
 
-#: Distinct documents shingled at once: bounds the Python token lists alive at a time.
+#: Texts encoded (tokenised) per chunk, in process or per worker task: bounds the Python token
+#: lists alive at a time and gives workers tasks of a few seconds.
 _SHINGLE_CHUNK: Final = 20_000
+#: Member texts per template task sent to a worker (clusters are never split between tasks).
+_ALIGN_TASK_POSTS: Final = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,31 +82,67 @@ def _check_texts(texts: Sequence[str]) -> None:
             raise TypeError(f"texts[{index}] is {type(text).__name__}, not str")
 
 
-def sign(texts: Sequence[str], settings: ClusterSettings) -> Signed:
+@contextmanager
+def worker_pool(workers: int) -> Iterator[Executor | None]:
+    """A process pool of ``workers`` (spawned: safe beside threads), or ``None`` for one."""
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    if workers == 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        yield pool
+
+
+def _encode_task(
+    task: tuple[Sequence[str], int],
+) -> tuple[list[bytes | None], npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    return encode(task[0], task[1])
+
+
+def sign(texts: Sequence[str], settings: ClusterSettings, *, workers: int = 1) -> Signed:
     """Shingles, weights and bucket keys of ``texts``.
 
-    Texts are tokenised and shingled in chunks and only the flat shingle arrays are kept, so
-    memory grows with the number of shingles, not with Python token lists.
+    Texts are tokenised in chunks (by ``workers`` processes when more than one; same result)
+    and only flat code and shingle arrays are kept, so memory grows with the number of
+    shingles, not with Python token lists.
     """
     _check_texts(texts)
+    with worker_pool(workers) as pool:
+        return _sign(texts, settings, pool)
+
+
+def _sign(texts: Sequence[str], settings: ClusterSettings, pool: Executor | None) -> Signed:
     index_of: dict[bytes, int] = {}
     document_of = np.full(len(texts), -1, dtype=np.int64)
     parts: list[Shingles] = []
-    pending: list[list[str]] = []
-    for position, text in enumerate(texts):
-        tokens = tokenize(text)
-        if len(tokens) < settings.min_tokens:
-            continue
-        key = hashlib.blake2b("\x1f".join(tokens).encode(), digest_size=16).digest()
-        document = index_of.get(key)
-        if document is None:
-            document = index_of[key] = len(index_of)
-            pending.append(tokens)
-            if len(pending) == _SHINGLE_CHUNK:
-                parts.append(shingle(pending))
-                pending = []
-        document_of[position] = document
-    parts.append(shingle(pending))
+    tasks = (
+        (texts[start : start + _SHINGLE_CHUNK], settings.min_tokens)
+        for start in range(0, len(texts), _SHINGLE_CHUNK)
+    )
+    results = pool.map(_encode_task, tasks) if pool is not None else map(_encode_task, tasks)
+    position = 0
+    for digests, codes, lengths in results:
+        # Chunk-local first occurrences carry codes; keep those new to the whole batch.
+        ends = np.cumsum(lengths)
+        local = 0
+        keep: list[int] = []
+        local_of: dict[bytes, int] = {}
+        for digest in digests:
+            if digest is not None:
+                if digest not in local_of:
+                    local_of[digest] = local
+                    local += 1
+                    if digest not in index_of:
+                        index_of[digest] = len(index_of)
+                        keep.append(local_of[digest])
+                document_of[position] = index_of[digest]
+            position += 1
+        if keep:
+            chosen = np.asarray(keep, dtype=np.int64)
+            code_starts = ends[chosen] - lengths[chosen]
+            picked = codes[verify.ranges(code_starts, lengths[chosen])]
+            parts.append(shingle_codes(picked, lengths[chosen]))
     shingles = Shingles.concat(parts)
     weights = verify.weigh(shingles, settings.idf_prior_docs)
     cap = max(settings.df_cap_min, int(settings.df_cap_fraction * shingles.doc_count))
@@ -139,66 +189,111 @@ def group_documents(signed: Signed, settings: ClusterSettings) -> npt.NDArray[np
     return labels
 
 
-def cluster(texts: Sequence[str], settings: ClusterSettings | None = None) -> list[TemplateCluster]:
-    """Template micro-clusters of ``texts`` (each with at least two members), largest first."""
+def cluster(
+    texts: Sequence[str], settings: ClusterSettings | None = None, *, workers: int = 1
+) -> list[TemplateCluster]:
+    """Template micro-clusters of ``texts`` (each with at least two members), largest first.
+
+    ``workers`` > 1 tokenises chunks and aligns templates in that many processes; the result is
+    identical to one process (every task is a pure function of its input, merged in order).
+    """
     settings = settings or ClusterSettings()
-    signed = sign(texts, settings)
+    _check_texts(texts)
+    with worker_pool(workers) as pool:
+        signed = _sign(texts, settings, pool)
+        if signed.shingles.doc_count == 0:
+            return []
+        labels = group_documents(signed, settings)
+        return build_clusters(texts, signed, post_labels(signed, labels), settings, pool)
+
+
+def post_labels(signed: Signed, labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Per post, its document's cluster label; identical documents standing for several posts
+    and in no cluster get a label of their own (exact reposts are a template too)."""
     count = signed.shingles.doc_count
-    if count == 0:
-        return []
-    labels = group_documents(signed, settings)
-    post_labels = np.where(signed.document_of >= 0, labels[np.maximum(signed.document_of, 0)], -1)
-    # Identical documents that stand for several posts form a cluster of their own.
-    lone = (post_labels < 0) & (signed.document_of >= 0)
+    result = np.where(signed.document_of >= 0, labels[np.maximum(signed.document_of, 0)], -1)
+    lone = (result < 0) & (signed.document_of >= 0)
     if lone.any():
         repeats = np.bincount(signed.document_of[lone], minlength=count)
-        next_label = int(labels.max()) + 1
+        next_label = int(labels.max()) + 1 if len(labels) else 0
         repeated = lone & (repeats[np.maximum(signed.document_of, 0)] >= 2)
-        post_labels[repeated] = next_label + signed.document_of[repeated]
-    return _build(texts, signed, post_labels, settings)
+        result[repeated] = next_label + signed.document_of[repeated]
+    return result
 
 
-def _build(
+def _align_task(
+    task: tuple[list[tuple[list[str], int]], float],
+) -> list[tuple[str, tuple[tuple[str, ...], ...]]]:
+    """Templates of several clusters (member texts, medoid index): one worker task."""
+    groups, share = task
+    found: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
+    for member_texts, medoid in groups:
+        alignment: Alignment = template_of(member_texts, medoid, share)
+        found.append((alignment.template, alignment.fillers))
+    return found
+
+
+def build_clusters(
     texts: Sequence[str],
     signed: Signed,
-    post_labels: npt.NDArray[np.int64],
+    labels_of_posts: npt.NDArray[np.int64],
     settings: ClusterSettings,
+    pool: Executor | None = None,
 ) -> list[TemplateCluster]:
-    clustered = np.flatnonzero(post_labels >= 0)
+    """The :class:`TemplateCluster` of every label with at least two posts: medoid, cohesion,
+    template and fillers (templates aligned in ``pool`` when given)."""
+    clustered = np.flatnonzero(labels_of_posts >= 0)
     if len(clustered) == 0:
         return []
-    order = np.lexsort((clustered, post_labels[clustered]))
+    order = np.lexsort((clustered, labels_of_posts[clustered]))
     ranked = clustered[order]
-    cut = np.flatnonzero(np.diff(post_labels[ranked])) + 1
+    cut = np.flatnonzero(np.diff(labels_of_posts[ranked])) + 1
     groups = [g for g in np.split(ranked, cut) if len(g) >= 2]
+    if not groups:
+        return []
     # Medoid per cluster over its documents, by the profile score of the verify stage.
     doc_labels = np.full(signed.shingles.doc_count, -1, dtype=np.int64)
     for number, members in enumerate(groups):
         doc_labels[signed.document_of[members]] = number
     docs = np.flatnonzero(doc_labels >= 0)
     medoid_doc = verify.medoids(signed.shingles, signed.weights, doc_labels, docs)
-    totals = signed.weights.doc_weight(signed.shingles)
-    result: list[TemplateCluster] = []
+    # Cohesion: every member's similarity to its medoid, all clusters in one vectorised call.
+    member_docs = signed.document_of[np.concatenate(groups)]
+    member_cluster = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    medoid_of_member = medoid_doc[member_cluster]
+    pairs, inverse = np.unique(
+        np.stack([member_docs, medoid_of_member], axis=1), axis=0, return_inverse=True
+    )
+    sims = verify.pair_similarity(signed.shingles, signed.weights, pairs)
+    sims[pairs[:, 0] == pairs[:, 1]] = 1.0
+    cohesion = np.bincount(member_cluster, weights=sims[inverse.ravel()]) / np.bincount(
+        member_cluster
+    )
+    medoid_posts: list[int] = []
+    tasks: list[tuple[list[tuple[list[str], int]], float]] = []
+    batch: list[tuple[list[str], int]] = []
+    batch_posts = 0
     for number, members in enumerate(groups):
-        medoid = int(medoid_doc[number])
-        member_docs = signed.document_of[members]
-        distinct = np.unique(member_docs)
-        pairs = np.stack([distinct, np.full(len(distinct), medoid)], axis=1)
-        sims = verify.pair_similarity(signed.shingles, signed.weights, pairs, totals)
-        sims[distinct == medoid] = 1.0
-        sim_of = dict(zip(distinct.tolist(), sims.tolist(), strict=True))
-        cohesion = float(np.mean([sim_of[int(d)] for d in member_docs]))
-        views = [(*token_spans(texts[int(m)]), texts[int(m)]) for m in members]
-        medoid_post = int(members[np.flatnonzero(member_docs == medoid)[0]])
-        alignment = align(tokenize(texts[medoid_post]), views, settings.constant_share)
-        result.append(
-            TemplateCluster(
-                tuple(int(m) for m in members),
-                alignment.template,
-                alignment.fillers,
-                min(max(cohesion, 0.0), 1.0),
-                medoid_post,
-            )
+        medoid_index = int(np.flatnonzero(signed.document_of[members] == medoid_doc[number])[0])
+        medoid_posts.append(int(members[medoid_index]))
+        batch.append(([texts[int(m)] for m in members], medoid_index))
+        batch_posts += len(members)
+        if batch_posts >= _ALIGN_TASK_POSTS:
+            tasks.append((batch, settings.constant_share))
+            batch, batch_posts = [], 0
+    if batch:
+        tasks.append((batch, settings.constant_share))
+    mapped = pool.map(_align_task, tasks) if pool is not None else map(_align_task, tasks)
+    aligned = [item for part in mapped for item in part]
+    result = [
+        TemplateCluster(
+            tuple(int(m) for m in members),
+            template,
+            fillers,
+            min(max(float(cohesion[number]), 0.0), 1.0),
+            medoid_posts[number],
         )
+        for number, (members, (template, fillers)) in enumerate(zip(groups, aligned, strict=True))
+    ]
     result.sort(key=lambda c: (-len(c.members), c.members[0]))
     return result

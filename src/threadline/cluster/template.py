@@ -15,14 +15,16 @@ slot even when every member has one.
 from __future__ import annotations
 
 import difflib
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from threadline.cluster.tokens import CLASS_TOKENS
+import numpy as np
+import numpy.typing as npt
 
-__all__ = ["SLOT", "Alignment", "align"]
+from threadline.cluster.tokens import CLASS_TOKENS, token_spans, tokenize
+
+__all__ = ["SLOT", "Alignment", "align", "template_of"]
 
 #: How a slot is written in a template.
 SLOT: Final = "{…}"
@@ -41,14 +43,14 @@ class Alignment:
     slot_count: int
 
 
-def _matches(reference: Sequence[str], member: Sequence[str]) -> dict[int, int]:
-    """Reference position -> member position for the aligned (equal) tokens."""
+def _matches(reference: Sequence[str], member: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Per reference position, the aligned (equal) member position, or -1."""
     matcher = difflib.SequenceMatcher(None, reference, member, autojunk=False)
-    mapping: dict[int, int] = {}
+    mapped = np.full(len(reference), -1, dtype=np.int64)
     for ref_start, member_start, size in matcher.get_matching_blocks():
-        for offset in range(size):
-            mapping[ref_start + offset] = member_start + offset
-    return mapping
+        if size:
+            mapped[ref_start : ref_start + size] = np.arange(member_start, member_start + size)
+    return mapped
 
 
 def align(
@@ -61,82 +63,122 @@ def align(
     if not 0.0 < constant_share <= 1.0:
         raise ValueError("constant_share must be in (0, 1]")
     # Members with the same tokens (reposts) share one alignment: the costly step runs once.
-    memo: dict[tuple[str, ...], dict[int, int]] = {}
-    mappings: list[dict[int, int]] = []
-    for tokens, _, _ in members:
+    variant_of: dict[tuple[str, ...], int] = {}
+    variants: list[tuple[str, ...]] = []
+    member_variant = np.zeros(len(members), dtype=np.int64)
+    for index, (tokens, _, _) in enumerate(members):
         key = tuple(tokens)
-        mapping = memo.get(key)
-        if mapping is None:
-            mapping = memo[key] = _matches(reference, tokens)
-        mappings.append(mapping)
-    support = [0] * len(reference)
-    for mapping in mappings:
-        for position in mapping:
-            support[position] += 1
+        number = variant_of.get(key)
+        if number is None:
+            number = variant_of[key] = len(variants)
+            variants.append(key)
+        member_variant[index] = number
+    width = len(reference)
+    mapped = np.full((len(variants), width), -1, dtype=np.int64)
+    for number, tokens in enumerate(variants):
+        mapped[number] = _matches(reference, tokens)
+    lengths = np.array([len(tokens) for tokens in variants], dtype=np.int64)
+    weight = np.bincount(member_variant, minlength=len(variants))
+    support = ((mapped >= 0) * weight[:, None]).sum(axis=0) if width else np.zeros(0)
     needed = constant_share * max(len(members), 1)
     # Class tokens (_phone_, _num_...) stand for values that differ by nature: always slots.
-    constant = [
-        count >= needed and token not in CLASS_TOKENS
-        for count, token in zip(support, reference, strict=True)
-    ]
-    anchors = [position for position, is_constant in enumerate(constant) if is_constant]
-    # Gaps: (previous anchor or -1, next anchor or len(reference)).
-    gaps: list[tuple[int, int]] = []
-    bounds = [-1, *anchors, len(reference)]
-    for left, right in itertools.pairwise(bounds):
-        inserted = sum(
-            _member_gap(mapping, left, right, len(tokens), len(reference))
-            for mapping, (tokens, _, _) in zip(mappings, members, strict=True)
-        )
-        if right - left > 1 or inserted >= max(1.0, _SLOT_SHARE * len(members)):
-            gaps.append((left, right))
+    anchors = np.array(
+        [
+            position
+            for position, token in enumerate(reference)
+            if support[position] >= needed and token not in CLASS_TOKENS
+        ],
+        dtype=np.int64,
+    )
+    gaps = _gaps(anchors, width, mapped, lengths, weight, len(members))
     pieces: list[str] = []
     gap_after = {left for left, _ in gaps}
     if -1 in gap_after:
         pieces.append(SLOT)
-    for anchor in anchors:
+    for anchor in anchors.tolist():
         pieces.append(reference[anchor])
         if anchor in gap_after:
             pieces.append(SLOT)
+    bounds = _filler_bounds(gaps, mapped, lengths)
     fillers = tuple(
-        tuple(_filler(mapping, left, right, tokens, spans, text) for left, right in gaps)
-        for mapping, (tokens, spans, text) in zip(mappings, members, strict=True)
+        tuple(
+            _filler(spans, text, int(start), int(end))
+            for start, end in bounds[member_variant[index]]
+        )
+        for index, (_, spans, text) in enumerate(members)
     )
     return Alignment(" ".join(pieces), fillers, len(gaps))
 
 
-def _member_gap(mapping: dict[int, int], left: int, right: int, length: int, end_ref: int) -> bool:
-    """Whether the member has tokens of its own between the anchors ``left`` and ``right``
-    (``-1`` and ``end_ref`` stand for the start and the end of the text). A member lacking an
-    anchor does not count: with constants defined by a share of members, some always lack one."""
-    start = 0 if left == -1 else (mapping[left] + 1 if left in mapping else None)
-    end = length if right == end_ref else mapping.get(right)
-    if start is None or end is None:
-        return False
-    return end > start
+def _gaps(
+    anchors: npt.NDArray[np.int64],
+    width: int,
+    mapped: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
+    weight: npt.NDArray[np.int64],
+    member_count: int,
+) -> list[tuple[int, int]]:
+    """The slots as (previous anchor or -1, next anchor or ``width``).
+
+    A gap is a slot when reference tokens lie between its anchors or when at least
+    :data:`_SLOT_SHARE` of the members (and at least one) put tokens of their own there. A member
+    lacking an anchor does not count: with constants defined by a share of members, some always
+    lack one."""
+    lefts = np.r_[-1, anchors]
+    rights = np.r_[anchors, width]
+    variants = len(lengths)
+    # Member position just after the left anchor and at the right anchor; -1 where unaligned.
+    start = np.full((variants, len(lefts)), 0, dtype=np.int64)
+    if len(anchors):
+        at_left = mapped[:, anchors]
+        start[:, 1:] = np.where(at_left >= 0, at_left + 1, -1)
+    end = np.empty((variants, len(rights)), dtype=np.int64)
+    end[:, -1] = lengths
+    if len(anchors):
+        end[:, :-1] = mapped[:, anchors]
+    inserted = (start >= 0) & (end >= 0) & (end > start)
+    inserted_members = (inserted * weight[:, None]).sum(axis=0)
+    slot = (rights - lefts > 1) | (inserted_members >= max(1.0, _SLOT_SHARE * member_count))
+    return [(int(a), int(b)) for a, b in zip(lefts[slot], rights[slot], strict=True)]
 
 
-def _filler(
-    mapping: dict[int, int],
-    left: int,
-    right: int,
-    tokens: Sequence[str],
-    spans: Sequence[tuple[int, int]],
-    text: str,
-) -> str:
-    """The member's original text between the anchors around a slot."""
-    if left == -1:
-        start_char = 0
-    elif left in mapping:
-        start_char = spans[mapping[left]][1]
-    else:
-        earlier = [mapping[p] for p in mapping if p < left]
-        start_char = spans[max(earlier)][1] if earlier else 0
-    if right in mapping:
-        end_char = spans[mapping[right]][0]
-    else:
-        later = [mapping[p] for p in mapping if p > right]
-        end_char = spans[min(later)][0] if later else len(text)
-    if end_char <= start_char or not tokens:
+def _filler_bounds(
+    gaps: list[tuple[int, int]], mapped: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Per variant and slot, (last member token before, first member token after) the slot,
+    -1 / the variant's length when there is none. An anchor the variant lacks is replaced by
+    its nearest aligned token on that side."""
+    variants, width = mapped.shape
+    out = np.zeros((variants, len(gaps), 2), dtype=np.int64)
+    if not gaps:
+        return out
+    # before[v, p]: member position of the last aligned reference token at or before p.
+    before = np.maximum.accumulate(mapped, axis=1) if width else mapped
+    big = np.int64(np.iinfo(np.int64).max)
+    after = (
+        np.minimum.accumulate(np.where(mapped >= 0, mapped, big)[:, ::-1], axis=1)[:, ::-1]
+        if width
+        else mapped
+    )
+    for number, (left, right) in enumerate(gaps):
+        out[:, number, 0] = before[:, left] if left >= 0 else -1
+        out[:, number, 1] = after[:, right] if right < width else big
+    out[:, :, 1] = np.minimum(out[:, :, 1], lengths[:, None])
+    return out
+
+
+def _filler(spans: Sequence[tuple[int, int]], text: str, before: int, after: int) -> str:
+    """The member's original text between its tokens ``before`` and ``after`` (exclusive)."""
+    start_char = spans[before][1] if before >= 0 else 0
+    end_char = spans[after][0] if after < len(spans) else len(text)
+    if end_char <= start_char or not spans:
         return ""
     return text[start_char:end_char].strip()
+
+
+def template_of(texts: Sequence[str], medoid: int, constant_share: float) -> Alignment:
+    """The alignment of a cluster's member ``texts`` against the member at index ``medoid``.
+
+    Self-contained (texts in, template out), so clusters can be aligned in worker processes."""
+    views = [(*token_spans(text), text) for text in texts]
+    return align(tokenize(texts[medoid]), views, constant_share)

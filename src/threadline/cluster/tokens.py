@@ -29,8 +29,11 @@ import numpy.typing as npt
 __all__ = [
     "CLASS_TOKENS",
     "Shingles",
+    "encode",
     "normalise",
     "shingle",
+    "shingle_codes",
+    "spans",
     "token_spans",
     "tokenize",
 ]
@@ -51,9 +54,13 @@ _UNSPACED: Final = (
 #: One token: a link, an e-mail, a $tag or @handle, a number or phone-like digit run, a
 #: single character of an unspaced script, or a word. Matched on normalised (casefolded) text.
 _TOKEN: Final = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"']+"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|biz|site|online|xyz|club|me|io|co|ly|onion"
+    # Fast path first: a word of letters that no later alternative could extend (not followed
+    # by a word character or by what starts an e-mail, domain or link). Possessive quantifiers
+    # stop backtracking through words that cannot be e-mails or domains. Same tokens, ~30% faster.
+    rf"[^\W\d_{_UNSPACED}]++(?![\w.@+:-])"
+    r"|(?:https?://|www\.)[^\s<>\"']+"
+    r"|[\w.+-]++@[\w-]+(?:\.[\w-]+)+"
+    r"|[\w-]++(?:\.[\w-]+)*\.(?:com|net|org|info|biz|site|online|xyz|club|me|io|co|ly|onion"
     r"|link|live|app|top|vip)\b(?:/[^\s<>\"']*)?"
     r"|[@$][^\W\d_][\w.]*"
     r"|\+?\d[\d(). -]*\d|\d"
@@ -111,13 +118,13 @@ def token_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     that need it and only in the template stage.
     """
     folded = normalise(text)
-    tokens: list[str] = []
-    spans: list[tuple[int, int]] = []
     if len(folded) == len(text):
-        for match in _TOKEN.finditer(folded):
-            tokens.append(_token(match.group()))
-            spans.append(match.span())
-        return tokens, spans
+        matches = list(_TOKEN.finditer(folded))
+        raws = [match.group() for match in matches]
+        return (
+            [raw if raw.isalpha() else _classify(raw) for raw in raws],
+            [match.span() for match in matches],
+        )
     # starts[i] is the original offset of folded character i.
     starts: list[int] = []
     pieces: list[str] = []
@@ -127,11 +134,21 @@ def token_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
         starts.extend([index] * len(piece))
     folded = "".join(pieces)
     starts.append(len(text))
+    tokens: list[str] = []
+    spans: list[tuple[int, int]] = []
     for match in _TOKEN.finditer(folded):
         tokens.append(_token(match.group()))
         start, end = match.span()
         spans.append((starts[start], starts[end - 1] + 1))
     return tokens, spans
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    """The span of each token of ``text`` (as :func:`token_spans`, without building tokens)."""
+    folded = normalise(text)
+    if len(folded) == len(text):
+        return [match.span() for match in _TOKEN.finditer(folded)]
+    return token_spans(text)[1]
 
 
 def _stable_hash(token: str) -> int:
@@ -174,6 +191,39 @@ class Shingles:
         return Shingles(np.concatenate([part.values for part in parts]), offsets)
 
 
+def encode(
+    texts: Sequence[str], min_tokens: int
+) -> tuple[list[bytes | None], npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """Per text, a digest of its token sequence (``None`` below ``min_tokens`` tokens); and the
+    32-bit token codes of the first text of each digest in this batch, flat, with their lengths.
+
+    Pure and self-contained, so a worker process can encode one chunk of a corpus: only digests
+    and code arrays travel back, never Python token lists.
+    """
+    cache: dict[str, int] = {}
+    digests: list[bytes | None] = []
+    seen: set[bytes] = set()
+    flat: list[int] = []
+    lengths: list[int] = []
+    for text in texts:
+        tokens = tokenize(text)
+        if len(tokens) < min_tokens:
+            digests.append(None)
+            continue
+        digest = hashlib.blake2b("\x1f".join(tokens).encode(), digest_size=16).digest()
+        digests.append(digest)
+        if digest in seen:
+            continue
+        seen.add(digest)
+        for token in tokens:
+            code = cache.get(token)
+            if code is None:
+                code = cache[token] = _stable_hash(token)
+            flat.append(code)
+        lengths.append(len(tokens))
+    return digests, np.asarray(flat, dtype=np.uint32), np.asarray(lengths, dtype=np.int64)
+
+
 def shingle(token_lists: Sequence[Sequence[str]]) -> Shingles:
     """Word-bigram shingle sets (a one-token document gives its unigram) for many documents."""
     cache: dict[str, int] = {}
@@ -186,7 +236,13 @@ def shingle(token_lists: Sequence[Sequence[str]]) -> Shingles:
             if code is None:
                 code = cache[token] = _stable_hash(token)
             flat.append(code)
-    codes = np.asarray(flat, dtype=np.uint64)
+    return shingle_codes(np.asarray(flat, dtype=np.uint32), lengths)
+
+
+def shingle_codes(codes: npt.NDArray[np.uint32], lengths: npt.NDArray[np.int64]) -> Shingles:
+    """Shingle sets from flat token codes (``lengths[d]`` codes per document, in order)."""
+    count = len(lengths)
+    codes = codes.astype(np.uint64)
     ends = np.cumsum(lengths)
     starts = ends - lengths
     # A bigram starts at every token but the last of its document.
@@ -194,7 +250,7 @@ def shingle(token_lists: Sequence[Sequence[str]]) -> Shingles:
     has_next[ends[lengths > 0] - 1] = False
     positions = np.flatnonzero(has_next)
     bigrams = (codes[positions] << np.uint64(32)) | codes[positions + 1]
-    bigram_docs = np.repeat(np.arange(len(token_lists), dtype=np.int64), np.maximum(lengths - 1, 0))
+    bigram_docs = np.repeat(np.arange(count, dtype=np.int64), np.maximum(lengths - 1, 0))
     # One-token documents shingle to the token itself (high word zero, so no bigram clash).
     single = np.flatnonzero(lengths == 1)
     values = np.concatenate([bigrams, codes[starts[single]]])
@@ -204,7 +260,7 @@ def shingle(token_lists: Sequence[Sequence[str]]) -> Shingles:
     keep = np.ones(len(values), dtype=bool)
     keep[1:] = (values[1:] != values[:-1]) | (docs[1:] != docs[:-1])
     values, docs = values[keep], docs[keep]
-    counts = np.bincount(docs, minlength=len(token_lists))
-    offsets = np.zeros(len(token_lists) + 1, dtype=np.int64)
+    counts = np.bincount(docs, minlength=count)
+    offsets = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     return Shingles(values, offsets)

@@ -31,6 +31,7 @@ __all__ = [
     "group",
     "medoids",
     "pair_similarity",
+    "ranges",
     "relative_filter",
     "weigh",
 ]
@@ -90,7 +91,7 @@ def cluster_weights(
     )
 
 
-def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Concatenated ``arange(s, s + n)`` for every ``(s, n)``."""
     total = int(lengths.sum())
     if total == 0:
@@ -129,19 +130,27 @@ def _chunk_similarity(
     totals: npt.NDArray[np.float64],
     chunk: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.float64]:
+    """Shared weight by lookup: a document's shingle ids are sorted (ids rank shingle values),
+    so the keys ``pair * distinct + id`` of all right-hand sides form one sorted array and every
+    left-hand entry is found by binary search: no sort of the chunk's entries."""
     sizes = shingles.sizes()
-    sides = chunk.ravel()  # i0, j0, i1, j1...
-    lengths = sizes[sides]
-    entries = _ranges(shingles.offsets[sides], lengths)
-    pair_of = np.repeat(np.arange(len(chunk), dtype=np.int64).repeat(2), lengths)
-    key = pair_of * np.int64(weights.distinct) + weights.uid[entries]
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    dup = np.flatnonzero(key[1:] == key[:-1])
-    shared = np.bincount(
-        pair_of[order][dup], weights=weights.weight[entries][order][dup], minlength=len(chunk)
-    )
-    union = totals[chunk[:, 0]] + totals[chunk[:, 1]] - shared
+    pair_index = np.arange(len(chunk), dtype=np.int64)
+    left, right = chunk[:, 0], chunk[:, 1]
+    left_entries = ranges(shingles.offsets[left], sizes[left])
+    right_entries = ranges(shingles.offsets[right], sizes[right])
+    left_pair = np.repeat(pair_index, sizes[left])
+    distinct = np.int64(weights.distinct)
+    left_keys = left_pair * distinct + weights.uid[left_entries]
+    right_keys = np.repeat(pair_index, sizes[right]) * distinct + weights.uid[right_entries]
+    shared = np.zeros(len(chunk), dtype=np.float64)
+    if len(right_keys) and len(left_keys):
+        position = np.searchsorted(right_keys, left_keys)
+        np.minimum(position, len(right_keys) - 1, out=position)
+        hit = right_keys[position] == left_keys
+        shared = np.bincount(
+            left_pair[hit], weights=weights.weight[left_entries[hit]], minlength=len(chunk)
+        ).astype(np.float64)
+    union = totals[left] + totals[right] - shared
     with np.errstate(invalid="ignore", divide="ignore"):
         sim = np.where(union > 0, shared / union, 0.0)
     return np.clip(sim, 0.0, 1.0)
@@ -179,7 +188,7 @@ def medoids(
     fraction of the component holding that shingle: the post closest to the component's profile.
     """
     sizes = shingles.sizes()
-    entries = _ranges(shingles.offsets[members], sizes[members])
+    entries = ranges(shingles.offsets[members], sizes[members])
     owner = np.repeat(members, sizes[members])
     comp = labels[owner]
     key = comp * np.int64(weights.distinct) + weights.uid[entries]
@@ -292,7 +301,7 @@ def attach(
     if len(clustered) == 0 or len(pairs) == 0:
         return result
     sizes = shingles.sizes()
-    entries = _ranges(shingles.offsets[clustered], sizes[clustered])
+    entries = ranges(shingles.offsets[clustered], sizes[clustered])
     owner = np.repeat(clustered, sizes[clustered])
     keys, counts = np.unique(
         labels[owner] * np.int64(weights.distinct) + weights.uid[entries], return_counts=True
@@ -307,7 +316,7 @@ def attach(
         return result
     candidates = np.unique(np.stack([side_a[usable], target[usable]], axis=1), axis=0)
     post, cand = candidates[:, 0], candidates[:, 1]
-    post_entries = _ranges(shingles.offsets[post], sizes[post])
+    post_entries = ranges(shingles.offsets[post], sizes[post])
     pair_of = np.repeat(np.arange(len(candidates), dtype=np.int64), sizes[post])
     lookup = cand[pair_of] * np.int64(weights.distinct) + weights.uid[post_entries]
     position = np.minimum(np.searchsorted(keys, lookup), len(keys) - 1)
