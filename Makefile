@@ -8,11 +8,12 @@ DEMO_DIR ?= demo
 DEMO_N ?= 50000
 DEMO_SEED ?= 7
 
-.PHONY: demo test lint typecheck bench clean help
+.PHONY: demo serve test lint typecheck bench clean help
 
 help:
 	@echo "make demo   create .venv, generate a synthetic corpus, run the pipeline, show the result"
 	@echo "make test   install dev dependencies and run the whole suite (lint, types, tests)"
+	@echo "make serve  serve the HTTP API (POST /v1/screen) on 127.0.0.1:8000"
 	@echo "make bench  run the benchmarks in bench/ (prints throughput, memory, baseline ratio)"
 
 $(VENV)/bin/python:
@@ -20,7 +21,7 @@ $(VENV)/bin/python:
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[api]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
@@ -36,6 +37,10 @@ demo: $(VENV)/.installed
 	$(TL) evaluate extract --posts $(DEMO_DIR)/posts.jsonl --truth $(DEMO_DIR)/truth.json --limit 20000
 	$(TL) summary --workspace $(DEMO_DIR)/workspace.duckdb
 	$(TL) clusters --workspace $(DEMO_DIR)/workspace.duckdb --top 10
+	$(TL) evaluate screening --posts $(DEMO_DIR)/posts.jsonl --truth $(DEMO_DIR)/truth.json
+
+serve: $(VENV)/.installed
+	$(TL) serve --host 127.0.0.1 --port 8000
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check src tests bench

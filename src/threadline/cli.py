@@ -27,6 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from threadline import __version__
+from threadline.cli_screen import screen_app, screen_eval_command
 from threadline.errors import ThreadlineError
 from threadline.settings import load_settings
 
@@ -39,6 +40,8 @@ app = typer.Typer(
 )
 evaluate_app = typer.Typer(help="Measure the pipeline against a synthetic corpus's ground truth.")
 app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(screen_app)
+evaluate_app.command("screening")(screen_eval_command)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)

@@ -1,4 +1,4 @@
-"""The facade over the stages: ingest -> extract -> cluster (-> screen -> link -> rank, later).
+"""The facade over the stages: ingest -> extract -> cluster -> screen (-> link -> rank, later).
 
 Each stage is a pure function over columns (in its own module) plus a thin step here that reads
 the workspace in bounded batches and writes its results in a transaction per batch, so that an
@@ -24,11 +24,12 @@ from threadline import __version__
 from threadline.extract import extract_fields, extract_fields_many
 from threadline.settings import ExtractSettings, Settings
 from threadline.steps import Progress, StageReport
+from threadline.steps import screen as screen_steps
 from threadline.steps.cluster import cluster_step, pending_posts
 from threadline.workspace import Workspace
 
 #: Stages ``analyze`` knows, in the order they run.
-STAGES: tuple[str, ...] = ("extract", "cluster")
+STAGES: tuple[str, ...] = ("extract", "cluster", "screen")
 
 #: Allocations between young-generation collections in an extraction worker (default 700).
 _GC_THRESHOLD = 100_000
@@ -227,6 +228,10 @@ def analyze(
             total = pending_posts(workspace)
             progress = progress_factory(stage, total) if progress_factory else None
             report = cluster_step(workspace, settings.cluster, progress=progress)
+        elif stage == "screen":
+            total = screen_steps.pending_posts(workspace)
+            progress = progress_factory(stage, total) if progress_factory else None
+            report = screen_steps.screen_step(workspace, settings.screen, progress=progress)
         reports.append(report)
         record_run(workspace, report, started, settings)
     return reports

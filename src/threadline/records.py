@@ -73,3 +73,41 @@ class Post:
     author: str | None = None
     images: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Flag(NamedTuple):
+    """One indicator raised on a post, with the evidence a reviewer needs.
+
+    ``matched == text[start:end]`` of the field it was found in (``field`` is ``text`` or
+    ``title``); ``source`` cites the public indicator lists the indicator rests on. A named tuple
+    for the same reason as :class:`Identifier`: screening makes several per post.
+    """
+
+    code: str
+    label: str
+    category: str
+    strength: str
+    start: int
+    end: int
+    matched: str
+    source: str
+    weight: float = 0.0
+    field: str = "text"
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.start, self.end
+
+    def to_dict(self) -> dict[str, Any]:
+        """The DESIGN.md ``screen --json`` form: ``span`` as ``[start, end]``."""
+        return {
+            "code": self.code,
+            "label": self.label,
+            "category": self.category,
+            "strength": self.strength,
+            "span": [self.start, self.end],
+            "matched": self.matched,
+            "source": self.source,
+            "weight": self.weight,
+            "field": self.field,
+        }

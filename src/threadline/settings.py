@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from threadline.cluster.settings import ClusterSettings
 from threadline.errors import SettingsError
+from threadline.indicators.scoring import ScreenSettings
 
 
 class IngestSettings(BaseModel):
@@ -54,6 +55,7 @@ class Settings(BaseModel):
     ingest: IngestSettings = IngestSettings()
     extract: ExtractSettings = ExtractSettings()
     cluster: ClusterSettings = ClusterSettings()
+    screen: ScreenSettings = ScreenSettings()
 
     def dump(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")

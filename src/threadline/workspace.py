@@ -96,6 +96,36 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             clustered_at TIMESTAMP NOT NULL
         )""",
     ),
+    (
+        """CREATE TABLE screens (
+            post_id VARCHAR PRIMARY KEY,
+            score DOUBLE NOT NULL,
+            band VARCHAR NOT NULL,
+            profile VARCHAR NOT NULL,
+            flagged BOOLEAN NOT NULL,
+            flag_count INTEGER NOT NULL,
+            screened_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE flags (
+            post_id VARCHAR NOT NULL,
+            field VARCHAR NOT NULL,
+            code VARCHAR NOT NULL,
+            category VARCHAR NOT NULL,
+            strength VARCHAR NOT NULL,
+            weight DOUBLE NOT NULL,
+            start_offset INTEGER NOT NULL,
+            end_offset INTEGER NOT NULL,
+            matched VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE indicators (
+            code VARCHAR PRIMARY KEY,
+            label VARCHAR NOT NULL,
+            category VARCHAR NOT NULL,
+            strength VARCHAR NOT NULL,
+            weight DOUBLE NOT NULL,
+            source VARCHAR NOT NULL
+        )""",
+    ),
 )
 
 #: The schema version this release writes.
