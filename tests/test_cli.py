@@ -65,6 +65,7 @@ def test_ingest_analyze_summary(tmp_path: Path) -> None:
             {"id": "a", "text": "Lexi new in town call 212-555-0123", "location": "Houston, TX"},
             {"id": "b", "text": "Mia new in town call 212.555.0123", "location": "Dallas, TX"},
             {"id": "a", "text": "Lexi new in town call 212-555-0123", "location": "Houston, TX"},
+            {"id": "c", "text": "Sweet 17 yo, barely legal. My manager takes the calls."},
         ],
     )
     with source.open("ab") as handle:
@@ -73,7 +74,7 @@ def test_ingest_analyze_summary(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", str(source), "--workspace", str(workspace), "--json"])
     assert result.exit_code == 0, result.output
     report = orjson.loads(result.stdout)
-    assert report["posts_added"] == 2
+    assert report["posts_added"] == 3
     assert report["duplicates_collapsed"] == 1
     assert report["quarantined"] == 1
 
@@ -84,13 +85,24 @@ def test_ingest_analyze_summary(tmp_path: Path) -> None:
     result = runner.invoke(app, ["summary", "--workspace", str(workspace), "--json"])
     assert result.exit_code == 0, result.output
     summary = orjson.loads(result.stdout)
-    assert summary["posts"] == 2
+    assert summary["posts"] == 3
     assert summary["quarantine_by_reason"] == {"bad_json": 1}
     assert summary["most_shared"][0]["canonical"] == "+12125550123"
     assert summary["most_shared"][0]["posts"] == 2
     assert summary["most_shared"][0]["locations"] == 2
     assert summary["clusters"] == 1  # the two ads differ only in name and phone layout
     assert summary["clustered_posts"] == 2
+    # Only the post claiming a minor's age is flagged: "new in town" alone is a weak sign.
+    assert summary["screened_posts"] == 3
+    assert summary["flagged_posts"] == 1
+    assert summary["screened_by_band"] == {"low": 2, "high": 1}
+    assert summary["flag_categories"]["youth"] == 1
+    assert "movement" not in summary["flag_categories"]
+
+    result = runner.invoke(app, ["summary", "--workspace", str(workspace)])
+    assert result.exit_code == 0, result.output
+    assert "flagged for review" in result.stdout
+    assert "third_party_control" in result.stdout
 
 
 def test_ingest_of_nothing_readable_exits_non_zero(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ anything else is a bug and shows its traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,7 +44,10 @@ app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(screen_app)
 evaluate_app.command("screening")(screen_eval_command)
 
-out = Console(soft_wrap=True)
+# Piped output is not bound by a terminal's width: tables keep their columns.
+out = Console(
+    soft_wrap=True, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
+)
 err = Console(stderr=True)
 
 WorkspaceOption = Annotated[
@@ -319,7 +323,19 @@ def summary(
     counts.add_row("posts with a contact identifier", f"{result.posts_with_contact:,}")
     counts.add_row("template clusters", f"{result.clusters:,}")
     counts.add_row("posts in a template cluster", f"{result.clustered_posts:,}")
+    counts.add_row("posts screened", f"{result.screened_posts:,}")
+    for band in ("high", "review"):
+        if band in result.screened_by_band:
+            counts.add_row(f"  band {band}", f"{result.screened_by_band[band]:,}")
+    counts.add_row("flagged for review (leads, not verdicts)", f"{result.flagged_posts:,}")
     out.print(counts)
+    if result.flag_categories:
+        categories = Table(title="indicator categories on flagged posts")
+        categories.add_column("category")
+        categories.add_column("posts", justify="right")
+        for category, n in result.flag_categories.items():
+            categories.add_row(category, f"{n:,}")
+        out.print(categories)
     kinds = Table(title="identifiers")
     kinds.add_column("kind")
     kinds.add_column("mentions", justify="right")
@@ -370,11 +386,13 @@ def clusters(
         out.print("no clusters yet: run `threadline analyze --workspace ...` first")
         return
     table = Table(title=f"template clusters in {workspace} (largest {len(rows)})")
-    table.add_column("id", no_wrap=True, min_width=19)
-    for column, width in (("posts", 5), ("cohesion", 8), ("first seen", 10), ("last seen", 10)):
-        table.add_column(column, justify="right", no_wrap=True, min_width=width)
-    table.add_column("places", justify="right", no_wrap=True, min_width=6)
-    table.add_column("template", overflow="ellipsis", no_wrap=True, min_width=30)
+    table.add_column("id", no_wrap=True)
+    for column in ("posts", "cohesion", "first seen", "last seen", "places"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("template", no_wrap=True)
+    # Rich shrinks columns to nothing when one cell is too long: cut the template to what is
+    # left of the line after the fixed columns (19 + 5 + 8 + 10 + 10 + 6, and 3 per border).
+    room = max(20, out.width - 80)
     for row in rows:
         table.add_row(
             row.id,
@@ -383,7 +401,7 @@ def clusters(
             row.first_seen.date().isoformat() if row.first_seen else "",
             row.last_seen.date().isoformat() if row.last_seen else "",
             f"{row.locations:,}",
-            row.template if len(row.template) <= 90 else row.template[:89] + "…",
+            row.template if len(row.template) <= room else row.template[: room - 1] + "…",
         )
     out.print(table)
 

@@ -35,6 +35,12 @@ class WorkspaceSummary:
     most_shared: list[SharedIdentifier] = field(default_factory=list)
     clusters: int = 0
     clustered_posts: int = 0
+    screened_posts: int = 0
+    #: Screening band -> posts (``low``, ``review``, ``high``).
+    screened_by_band: dict[str, int] = field(default_factory=dict)
+    flagged_posts: int = 0
+    #: Indicator categories raised on the most flagged posts: category -> posts.
+    flag_categories: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +58,10 @@ class WorkspaceSummary:
             "most_shared": [vars(shared) for shared in self.most_shared],
             "clusters": self.clusters,
             "clustered_posts": self.clustered_posts,
+            "screened_posts": self.screened_posts,
+            "screened_by_band": self.screened_by_band,
+            "flagged_posts": self.flagged_posts,
+            "flag_categories": self.flag_categories,
         }
 
 
@@ -81,6 +91,12 @@ def summarize(workspace: Workspace, *, top: int = 10) -> WorkspaceSummary:
             LIMIT ?""",
         [top],
     )
+    bands = engine.fetchall("SELECT band, count(*) FROM screens GROUP BY band ORDER BY band")
+    categories = engine.fetchall(
+        """SELECT f.category, count(DISTINCT f.post_id) AS n_posts
+            FROM flags f SEMI JOIN screens s ON s.post_id = f.post_id AND s.flagged
+            GROUP BY f.category ORDER BY n_posts DESC, f.category"""
+    )
     return WorkspaceSummary(
         posts=workspace.count("posts"),
         occurrences=workspace.count("post_occurrences"),
@@ -92,4 +108,8 @@ def summarize(workspace: Workspace, *, top: int = 10) -> WorkspaceSummary:
         most_shared=[SharedIdentifier(k, c, int(n), int(loc)) for k, c, n, loc in shared],
         clusters=workspace.count("clusters"),
         clustered_posts=workspace.count("cluster_members"),
+        screened_posts=workspace.count("screens"),
+        screened_by_band={band: int(n) for band, n in bands},
+        flagged_posts=int(engine.scalar("SELECT count(*) FROM screens WHERE flagged") or 0),
+        flag_categories={category: int(n) for category, n in categories},
     )
