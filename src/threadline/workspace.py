@@ -126,6 +126,37 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             source VARCHAR NOT NULL
         )""",
     ),
+    (
+        # The incremental clustering state (threadline.cluster.incremental.ClusterIndex): posts
+        # are numbered in the order they were clustered; `cluster_index_posts` maps the numbers
+        # to post ids.
+        """CREATE TABLE cluster_index_meta (
+            settings_json VARCHAR NOT NULL,
+            post_count BIGINT NOT NULL,
+            doc_count BIGINT NOT NULL,
+            built_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE cluster_index_posts (
+            post BIGINT PRIMARY KEY,
+            post_id VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE cluster_index_buckets (
+            key UBIGINT NOT NULL,
+            post BIGINT NOT NULL
+        )""",
+        """CREATE TABLE cluster_index_shingles (
+            shingle UBIGINT NOT NULL,
+            df BIGINT NOT NULL
+        )""",
+        """CREATE TABLE cluster_index_common (
+            shingle UBIGINT NOT NULL
+        )""",
+        """CREATE TABLE cluster_index_medoids (
+            label BIGINT NOT NULL,
+            post BIGINT NOT NULL
+        )""",
+    ),
 )
 
 #: The schema version this release writes.
