@@ -13,7 +13,8 @@ DEMO_SEED ?= 7
 help:
 	@echo "make demo   create .venv, generate a synthetic corpus, run the pipeline, show the result"
 	@echo "make test   install dev dependencies and run the whole suite (lint, types, tests)"
-	@echo "make serve  serve the HTTP API (POST /v1/screen) on 127.0.0.1:8000"
+	@echo "make serve  serve the pages over the demo workspace and the API on 127.0.0.1:8000"
+	@echo "            (make demo SERVE=1 ends by serving)"
 	@echo "make bench  run the benchmarks in bench/ (prints throughput, memory, baseline ratio)"
 
 $(VENV)/bin/python:
@@ -38,9 +39,10 @@ demo: $(VENV)/.installed
 	$(TL) summary --workspace $(DEMO_DIR)/workspace.duckdb
 	$(TL) clusters --workspace $(DEMO_DIR)/workspace.duckdb --top 10
 	$(TL) evaluate screening --posts $(DEMO_DIR)/posts.jsonl --truth $(DEMO_DIR)/truth.json
+	@if [ -n "$(SERVE)" ]; then $(MAKE) --no-print-directory serve; fi
 
 serve: $(VENV)/.installed
-	$(TL) serve --host 127.0.0.1 --port 8000
+	$(TL) serve --host 127.0.0.1 --port 8000 $(if $(wildcard $(DEMO_DIR)/workspace.duckdb),--workspace $(DEMO_DIR)/workspace.duckdb)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check src tests bench

@@ -208,8 +208,12 @@ def serve_command(
     settings: Annotated[
         Path | None, typer.Option("--settings", help="A settings JSON file.")
     ] = None,
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", help="Also serve the analyst pages over this workspace."),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (POST /v1/screen, GET /v1/health; docs at /docs)."""
+    """Serve the HTTP API (POST /v1/screen, GET /v1/health; docs at /docs) and the pages."""
     try:
         import uvicorn
 
@@ -221,9 +225,12 @@ def serve_command(
         )
 
     try:
-        application = create_app(_screen_settings(settings))
+        if workspace is not None and not workspace.is_file():
+            _fail(f"no workspace at {workspace}: run `threadline ingest` and `analyze` first")
+        application = create_app(_screen_settings(settings), workspace=workspace)
     except ThreadlineError as exc:
         _fail(str(exc))
+    _err.print(f"serving on http://{host}:{port}/ (Ctrl-C stops)", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
-from threadline import __version__
+from threadline import __version__, web
 from threadline.api import health, screen
 from threadline.indicators.scoring import ScreenSettings
 from threadline.screening import Screener
@@ -32,8 +33,14 @@ def _screen_settings(settings: Settings | ScreenSettings | None) -> ScreenSettin
     return section if isinstance(section, ScreenSettings) else ScreenSettings()
 
 
-def create_app(settings: Settings | ScreenSettings | None = None) -> FastAPI:
-    """The Threadline API app (``settings``: the project settings or just their screen part)."""
+def create_app(
+    settings: Settings | ScreenSettings | None = None, *, workspace: Path | str | None = None
+) -> FastAPI:
+    """The Threadline app (``settings``: the project settings or just their screen part).
+
+    With a ``workspace``, the analyst pages over it are served too (:mod:`threadline.web`);
+    without one, the screening API and the screening form.
+    """
     screen_settings = _screen_settings(settings)
 
     @asynccontextmanager
@@ -47,6 +54,9 @@ def create_app(settings: Settings | ScreenSettings | None = None) -> FastAPI:
             yield
         finally:
             gc.unfreeze()
+            reader = getattr(app.state, "reader", None)
+            if reader is not None:
+                reader.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -64,6 +74,7 @@ def create_app(settings: Settings | ScreenSettings | None = None) -> FastAPI:
     app.state.screener = Screener(settings=screen_settings)
     app.include_router(health.router)
     app.include_router(screen.router)
+    web.mount(app, workspace)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

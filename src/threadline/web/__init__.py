@@ -1,0 +1,27 @@
+"""The analyst web app: server-rendered pages over a workspace, one module per page kind.
+
+:func:`mount` adds the pages to the FastAPI app of :mod:`threadline.api` (the same app serves
+``/v1/screen``): templates are Jinja2 with autoescaping, assets are served from the package
+(nothing from a CDN), and the workspace is opened read-only (:class:`WorkspaceReader`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from threadline.web import clusters, overview, posts, screen_form
+from threadline.web.reader import WorkspaceReader
+from threadline.web.templating import STATIC_DIR
+
+__all__ = ["WorkspaceReader", "mount"]
+
+
+def mount(app: FastAPI, workspace: Path | str | None) -> None:
+    """Add the pages to ``app``; with no workspace, only the screening form is served."""
+    app.state.reader = WorkspaceReader(workspace) if workspace is not None else None
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (overview, posts, clusters, screen_form):
+        app.include_router(module.router)

@@ -1,0 +1,27 @@
+"""Template clusters: the list, and one cluster with its template and each member's fillers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from starlette.responses import Response
+
+from threadline.cluster import SLOT
+from threadline.web.templating import reader_of, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/clusters", response_class=HTMLResponse)
+def cluster_list(request: Request) -> Response:
+    return render(request, "clusters.html", {"clusters": reader_of(request).clusters(limit=200)})
+
+
+@router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
+def cluster_page(request: Request, cluster_id: str) -> Response:
+    page = reader_of(request).cluster(cluster_id)
+    if page is None:
+        raise HTTPException(404, f"no cluster {cluster_id!r} in this workspace")
+    # The template as constant parts between slots, so the page can mark the slots.
+    parts = page.template.split(SLOT)
+    return render(request, "cluster.html", {"cluster": page, "parts": parts})

@@ -1,0 +1,162 @@
+"""Read-only access to a workspace for the web pages.
+
+One read-only DuckDB connection is opened when the app starts and shared by every request
+under a lock: a DuckDB connection is not safe for concurrent use from several threads, and the
+pages' queries are small (primary-key lookups and short listings), so serialising them costs
+little. Every method returns plain data for a template; none returns HTML.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from threadline.steps.cluster import ClusterRow, load_clusters
+from threadline.summary import WorkspaceSummary, summarize
+from threadline.workspace import Workspace
+
+__all__ = ["ClusterPage", "PostPage", "WorkspaceReader"]
+
+
+@dataclass(frozen=True)
+class PostPage:
+    """One post with everything found on it."""
+
+    id: str
+    text: str
+    title: str | None
+    posted_at: datetime | None
+    site: str | None
+    location: str | None
+    url: str | None
+    #: (field, kind, value, canonical, start, end)
+    identifiers: list[tuple[str, str, str, str, int, int]]
+    #: (field, code, label, category, strength, start, end, matched, source)
+    flags: list[tuple[str, str, str, str, str, int, int, str, str]]
+    score: float | None = None
+    band: str | None = None
+    profile: str | None = None
+    cluster_id: str | None = None
+    cluster_size: int | None = None
+
+
+@dataclass(frozen=True)
+class ClusterPage:
+    id: str
+    template: str
+    size: int
+    cohesion: float
+    first_seen: datetime | None
+    last_seen: datetime | None
+    #: (post_id, fillers, posted_at, location)
+    members: list[tuple[str, tuple[str, ...], datetime | None, str | None]] = field(
+        default_factory=list
+    )
+
+
+class WorkspaceReader:
+    """The workspace a web app shows (opened read-only)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._workspace = Workspace.open(self.path, read_only=True)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._workspace.close()
+
+    @contextmanager
+    def _session(self) -> Iterator[Workspace]:
+        with self._lock:
+            yield self._workspace
+
+    def summary(self, top: int = 10) -> WorkspaceSummary:
+        with self._session() as ws:
+            return summarize(ws, top=top)
+
+    def clusters(self, limit: int = 50) -> list[ClusterRow]:
+        with self._session() as ws:
+            return load_clusters(ws, limit=limit)
+
+    def top_flagged(self, limit: int = 20) -> list[tuple[str, float, str, str, str]]:
+        """The highest screening scores: (post_id, score, band, profile, title or text start)."""
+        with self._session() as ws:
+            rows = ws.engine.fetchall(
+                """SELECT s.post_id, s.score, s.band, s.profile,
+                          coalesce(p.title, left(p.text, 80))
+                   FROM screens s JOIN posts p ON p.id = s.post_id
+                   WHERE s.flagged ORDER BY s.score DESC, s.post_id LIMIT ?""",
+                [limit],
+            )
+        return [(str(a), float(b), str(c), str(d), str(e)) for a, b, c, d, e in rows]
+
+    def post(self, post_id: str) -> PostPage | None:
+        with self._session() as ws:
+            engine = ws.engine
+            row = engine.fetchone(
+                "SELECT id, text, title, posted_at, site, location, url FROM posts WHERE id = ?",
+                [post_id],
+            )
+            if row is None:
+                return None
+            identifiers = engine.fetchall(
+                """SELECT field, kind, value, canonical, start_offset, end_offset
+                   FROM identifiers WHERE post_id = ? ORDER BY field, start_offset, kind""",
+                [post_id],
+            )
+            flags = engine.fetchall(
+                """SELECT f.field, f.code, i.label, f.category, f.strength, f.start_offset,
+                          f.end_offset, f.matched, i.source
+                   FROM flags f JOIN indicators i USING (code)
+                   WHERE f.post_id = ? ORDER BY f.field, f.start_offset, f.code""",
+                [post_id],
+            )
+            screen = engine.fetchone(
+                "SELECT score, band, profile FROM screens WHERE post_id = ?", [post_id]
+            )
+            cluster = engine.fetchone(
+                """SELECT c.cluster_id, c.size FROM cluster_members m
+                   JOIN clusters c USING (cluster_id) WHERE m.post_id = ?""",
+                [post_id],
+            )
+        return PostPage(
+            *row,
+            identifiers=[tuple(item) for item in identifiers],
+            flags=[tuple(item) for item in flags],  # type: ignore[misc]
+            score=None if screen is None else float(screen[0]),
+            band=None if screen is None else str(screen[1]),
+            profile=None if screen is None else str(screen[2]),
+            cluster_id=None if cluster is None else str(cluster[0]),
+            cluster_size=None if cluster is None else int(cluster[1]),
+        )
+
+    def cluster(self, cluster_id: str, limit: int = 500) -> ClusterPage | None:
+        with self._session() as ws:
+            head = ws.engine.fetchone(
+                """SELECT cluster_id, template, size, cohesion, first_seen, last_seen
+                   FROM clusters WHERE cluster_id = ?""",
+                [cluster_id],
+            )
+            if head is None:
+                return None
+            members: list[Any] = ws.engine.fetchall(
+                """SELECT m.post_id, m.fillers, p.posted_at, p.location
+                   FROM cluster_members m JOIN posts p ON p.id = m.post_id
+                   WHERE m.cluster_id = ? ORDER BY p.posted_at NULLS LAST, m.post_id LIMIT ?""",
+                [cluster_id, limit],
+            )
+        return ClusterPage(
+            str(head[0]),
+            str(head[1]),
+            int(head[2]),
+            float(head[3]),
+            head[4],
+            head[5],
+            [(str(a), tuple(b), c, d) for a, b, c, d in members],
+        )

@@ -1,0 +1,124 @@
+"""The pages in a real headless Chromium (Debian's, driven by Playwright) against a real server
+started by `threadline serve` on a free loopback port.
+
+`.ci/run` installs Chromium; without it this test fails with a clear message rather than
+skipping, so that CI cannot pass without a browser having run the pages.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright import sync_api as playwright_api
+
+from web_fixtures import HOSTILE, build_workspace
+
+CHROMIUM = os.environ.get("THREADLINE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path, _ = build_workspace(tmp_path_factory.mktemp("browser"), n=300, seed=6)
+    port = _free_port()
+    threadline = Path(sys.executable).with_name("threadline")
+    process = subprocess.Popen(
+        [str(threadline), "serve", "--workspace", str(path), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/v1/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        "threadline serve did not start: "
+                        + (process.stderr.read().decode() if process.stderr else "")
+                    ) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def p(server: str) -> Iterator[Any]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (.ci/run does)")
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=server)
+        yield context.new_page()
+        browser.close()
+
+
+def test_overview_to_a_flagged_post(p: Any) -> None:
+    p.goto("/")
+    expect = playwright_api.expect
+    expect(p.locator("h1")).to_have_text("Overview")
+    first = p.locator("#top-flagged a").first
+    expect(first).to_be_visible()
+    first.click()
+    expect(p.locator("h1")).to_contain_text("Post")
+    expect(p.locator("#post-text mark.flag").first).to_be_visible()
+
+
+def test_hostile_text_is_shown_not_run(p: Any) -> None:
+    dialogs: list[str] = []
+    p.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    p.goto("/posts/" + HOSTILE["id"].replace("<", "%3C").replace(">", "%3E"))
+    text = p.locator("#post-text")
+    playwright_api.expect(text).to_have_text(HOSTILE["text"])
+    playwright_api.expect(text.locator("mark.id-phone")).to_have_text("two one two 555 0123")
+    assert dialogs == []
+
+
+def test_cluster_template_and_members(p: Any) -> None:
+    p.goto("/clusters")
+    p.locator("#clusters a").first.click()
+    playwright_api.expect(p.locator("#template")).to_be_visible()
+    rows = p.locator("#members tr")
+    assert rows.count() >= 3  # a header and at least two members
+
+
+def test_screening_form(p: Any) -> None:
+    p.goto("/screen")
+    p.fill("#text", "Agency pays travel and visa. Passport kept by the boss, fee $300 first")
+    p.select_option("#profile", "job")
+    p.click("button[type=submit]")
+    score = p.locator("#score")
+    playwright_api.expect(score).to_be_visible()
+    assert float(score.inner_text()) >= 0.5
+    playwright_api.expect(p.locator("#flags")).to_contain_text("DR.PASSPORT_HELD")

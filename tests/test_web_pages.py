@@ -1,0 +1,127 @@
+"""The analyst pages rendered by the real app over a real workspace (TestClient, no browser)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from threadline.api import create_app
+from threadline.web.highlight import Mark, segments
+from threadline.workspace import Workspace
+from web_fixtures import HOSTILE, build_workspace
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    return build_workspace(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def client(workspace: tuple[Path, list[dict[str, Any]]]) -> Iterator[TestClient]:
+    with TestClient(create_app(workspace=workspace[0])) as test_client:
+        yield test_client
+
+
+def test_segments_cover_the_text_and_carry_every_mark() -> None:
+    text = "call 212 555 0123 now"
+    marks = [Mark(5, 17, "id", "phone"), Mark(0, 4, "flag", "a"), Mark(9, 12, "flag", "b")]
+    cut = segments(text, marks)
+    assert "".join(segment.text for segment in cut) == text
+    inner = next(segment for segment in cut if segment.text == "555")
+    assert {mark.label for mark in inner.marks} == {"phone", "b"}
+    # Marks outside the text or empty are ignored, never an error.
+    assert segments("abc", [Mark(2, 9, "x", "y"), Mark(1, 1, "x", "y")]) == segments("abc", [])
+
+
+def test_overview_shows_counts_and_links(client: TestClient, workspace: Any) -> None:
+    path, records = workspace
+    page = client.get("/")
+    assert page.status_code == 200
+    body = page.text
+    with Workspace.open(path, read_only=True) as ws:
+        posts = ws.count("posts")
+        flagged = ws.engine.scalar("SELECT count(*) FROM screens WHERE flagged")
+    assert posts == len(records)
+    assert re.search(rf'id="count-posts">{posts:,}<', body)
+    assert re.search(r'id="count-quarantined">1<', body)
+    assert re.search(rf'id="count-flagged">{flagged:,}<', body)
+    assert flagged > 0
+    assert 'href="/posts/' in body and 'href="/clusters/tc-' in body
+
+
+def test_post_page_escapes_the_text_and_highlights_what_was_found(client: TestClient) -> None:
+    page = client.get("/posts/" + HOSTILE["id"].replace("<", "%3C").replace(">", "%3E"))
+    assert page.status_code == 200
+    body = page.text
+    assert "<script>alert" not in body and "<b>girl</b>" not in body
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in body
+    assert "+12125550123" in body  # the phone written in words, canonical
+    text_block = re.search(r'<p class="post-text" id="post-text">(.*?)</p>', body, re.S)
+    assert text_block is not None
+    # The highlighted text is the original text, once, in order.
+    assert html.unescape(re.sub(r"<[^>]+>", "", text_block.group(1))) == HOSTILE["text"]
+    assert re.search(r'<mark class="id id-phone"[^>]*>two one two 555 0123</mark>', body)
+    assert re.search(r'<mark class="flag flag-strong"[^>]*>', body)
+    assert "YO.CLAIMED_MINOR" in body
+
+
+def test_unknown_post_and_cluster_are_404(client: TestClient) -> None:
+    assert client.get("/posts/no-such-post").status_code == 404
+    assert client.get("/clusters/tc-0000").status_code == 404
+
+
+def test_cluster_pages_show_template_slots_and_fillers(client: TestClient, workspace: Any) -> None:
+    path, _ = workspace
+    with Workspace.open(path, read_only=True) as ws:
+        cluster_id, size, slots = ws.engine.fetchone(
+            "SELECT cluster_id, size, slot_count FROM clusters WHERE slot_count > 0 "
+            "ORDER BY size DESC, cluster_id LIMIT 1"
+        ) or (None, 0, 0)
+        filler = ws.engine.scalar(
+            "SELECT fillers[1] FROM cluster_members WHERE cluster_id = ? ORDER BY post_id LIMIT 1",
+            [cluster_id],
+        )
+    assert cluster_id is not None
+    listing = client.get("/clusters")
+    assert listing.status_code == 200 and cluster_id in listing.text
+    page = client.get(f"/clusters/{cluster_id}")
+    assert page.status_code == 200
+    assert page.text.count('<span class="slot"') == slots
+    assert f"{size:,} posts" in page.text
+    assert html.escape(filler, quote=True) in page.text or html.escape(filler) in page.text
+
+
+def test_screen_form_scores_and_explains(client: TestClient) -> None:
+    form = client.get("/screen")
+    assert form.status_code == 200 and 'name="text"' in form.text
+    result = client.post(
+        "/screen", data={"text": "Barely legal 17 yo <i>new</i> in town", "profile": ""}
+    )
+    assert result.status_code == 200
+    assert 'id="score"' in result.text and "for review" in result.text
+    assert "&lt;i&gt;new&lt;/i&gt;" in result.text and "<i>new</i>" not in result.text
+    bad = client.post("/screen", data={"text": "x", "profile": "dating"})
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
+    missing = client.post("/screen", data={})
+    assert missing.status_code == 422
+
+
+def test_without_a_workspace_only_screening_is_served() -> None:
+    with TestClient(create_app()) as bare:
+        root = bare.get("/", follow_redirects=False)
+        assert root.status_code == 303 and root.headers["location"] == "/screen"
+        assert bare.get("/screen").status_code == 200
+        assert bare.get("/clusters").status_code == 404
+        assert bare.get("/v1/health").status_code == 200
+
+
+def test_static_assets_are_served_from_the_package(client: TestClient) -> None:
+    css = client.get("/static/app.css")
+    assert css.status_code == 200 and "mark.flag-strong" in css.text
+    assert client.get("/static/nothing.js").status_code == 404
