@@ -122,3 +122,18 @@ def test_screening_form(p: Any) -> None:
     playwright_api.expect(score).to_be_visible()
     assert float(score.inner_text()) >= 0.5
     playwright_api.expect(p.locator("#flags")).to_contain_text("DR.PASSPORT_HELD")
+
+
+def test_cluster_map_draws_the_circuit_offline(p: Any, tmp_path: Path) -> None:
+    requests: list[str] = []
+    p.on("request", lambda request: requests.append(request.url))
+    p.goto("/clusters")
+    p.locator("#clusters a").first.click()
+    stops = p.locator("#circuit tr").count() - 1
+    assert stops >= 1
+    playwright_api.expect(p.locator("#circuit-map")).to_have_attribute("data-ready", str(stops))
+    assert p.locator("#circuit-map path.circuit-stop").count() == stops
+    assert p.locator("#timeline rect.bar").count() >= 1
+    p.screenshot(path=str(tmp_path / "cluster.png"), full_page=True)
+    # Everything came from the app itself: no CDN, no tile server.
+    assert requests and all(url.startswith(p.url.split("/clusters")[0]) for url in requests)

@@ -125,3 +125,54 @@ def test_static_assets_are_served_from_the_package(client: TestClient) -> None:
     css = client.get("/static/app.css")
     assert css.status_code == 200 and "mark.flag-strong" in css.text
     assert client.get("/static/nothing.js").status_code == 404
+
+
+def test_timeline_counts_every_dated_post_and_shows_gaps() -> None:
+    from datetime import datetime, timedelta
+
+    from threadline.web.charts import timeline
+
+    start = datetime(2025, 1, 1, 12)
+    times = [start, start, start + timedelta(days=3), None]
+    bars = timeline(times)
+    assert [bar.posts for bar in bars] == [2, 0, 0, 1]
+    assert sum(bar.posts for bar in bars) == 3
+    long_span = timeline([start, start + timedelta(days=400)])
+    assert {bar.days for bar in long_span} == {7}
+    assert sum(bar.posts for bar in long_span) == 2
+    assert timeline([None]) == []
+
+
+def test_circuit_orders_places_by_first_post() -> None:
+    from datetime import datetime
+
+    from threadline.web.charts import circuit
+
+    rows = [
+        (datetime(2025, 3, 5), "Dallas, TX, US"),
+        (datetime(2025, 3, 1), "Houston, TX, US"),
+        (datetime(2025, 3, 9), "Houston, TX, US"),
+        (datetime(2025, 3, 2), None),
+        (None, "Austin, TX, US"),
+        (datetime(2025, 3, 7), "Atlantis, 00, XX"),
+    ]
+    stops = circuit(rows)
+    assert [stop.place for stop in stops] == [
+        "Houston, TX, US",
+        "Dallas, TX, US",
+        "Atlantis, 00, XX",
+    ]
+    assert stops[0].posts == 2 and stops[0].last == datetime(2025, 3, 9)
+    assert stops[0].latitude is not None and stops[2].latitude is None
+
+
+def test_cluster_page_has_timeline_and_circuit(client: TestClient, workspace: Any) -> None:
+    path, _ = workspace
+    with Workspace.open(path, read_only=True) as ws:
+        cluster_id, size = ws.engine.fetchone(
+            "SELECT cluster_id, size FROM clusters ORDER BY size DESC, cluster_id LIMIT 1"
+        ) or ("", 0)
+    body = client.get(f"/clusters/{cluster_id}").text
+    posts_in_bars = sum(int(n) for n in re.findall(r'data-posts="(\d+)"', body))
+    assert posts_in_bars == size  # every member is dated in the synthetic corpus
+    assert 'id="circuit-data"' in body and 'src="/static/vendor/leaflet.js"' in body

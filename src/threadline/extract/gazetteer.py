@@ -386,7 +386,9 @@ def _read_list(path: Path) -> set[str]:
     return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
-def _region_code(country: str, admin1: str) -> str:
+def region_code(country: str, admin1: str) -> str:
+    """The region part of a canonical place: a Canadian province's postal code, else the GeoNames
+    admin1 code."""
     if country == "CA" and admin1 in CA_PROVINCES:
         return CA_PROVINCES[admin1][0]
     return admin1 or "00"
@@ -436,7 +438,7 @@ def build_data() -> dict[str, Any]:
         if not name or "(" in name or "/" in name:
             continue  # city districts such as "Zürich (Kreis 11) / Oerlikon"
         cc = city["countrycode"]
-        region = _region_code(cc, city["admin1code"])
+        region = region_code(cc, city["admin1code"])
         key = _squeeze(match_key(name))
         tier = ""
         if key in common_words or len(key.replace(" ", "")) <= 3:

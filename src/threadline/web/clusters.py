@@ -7,6 +7,8 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from threadline.cluster import SLOT
+from threadline.extract.place import resolve
+from threadline.web.charts import circuit, timeline
 from threadline.web.templating import reader_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -24,4 +26,17 @@ def cluster_page(request: Request, cluster_id: str) -> Response:
         raise HTTPException(404, f"no cluster {cluster_id!r} in this workspace")
     # The template as constant parts between slots, so the page can mark the slots.
     parts = page.template.split(SLOT)
-    return render(request, "cluster.html", {"cluster": page, "parts": parts})
+    activity = reader_of(request).cluster_activity(cluster_id)
+    places = {location: resolve(location) for _, location in activity if location}
+    stops = circuit((posted_at, places.get(location or "")) for posted_at, location in activity)
+    return render(
+        request,
+        "cluster.html",
+        {
+            "cluster": page,
+            "parts": parts,
+            "bars": timeline(posted_at for posted_at, _ in activity),
+            "stops": stops,
+            "circuit": [stop.to_dict() for stop in stops],
+        },
+    )

@@ -136,6 +136,16 @@ class WorkspaceReader:
             cluster_size=None if cluster is None else int(cluster[1]),
         )
 
+    def cluster_activity(self, cluster_id: str) -> list[tuple[datetime | None, str | None]]:
+        """``(posted_at, location)`` of every member, for the timeline and the circuit."""
+        with self._session() as ws:
+            rows = ws.engine.fetchall(
+                """SELECT p.posted_at, p.location FROM cluster_members m
+                   JOIN posts p ON p.id = m.post_id WHERE m.cluster_id = ?""",
+                [cluster_id],
+            )
+        return [(posted_at, location) for posted_at, location in rows]
+
     def cluster(self, cluster_id: str, limit: int = 500) -> ClusterPage | None:
         with self._session() as ws:
             head = ws.engine.fetchone(
