@@ -73,7 +73,7 @@ def full_pipeline(posts: Path, n: int) -> None:
         with measured() as ingest_time, Workspace.open(workspace) as ws:
             report = ingest(ws, [posts])
         with measured() as extract_time, Workspace.open(workspace) as ws:
-            stages = analyze(ws)
+            stages = analyze(ws, stages=("extract",))
             identifiers = ws.count("identifiers")
     size = posts.stat().st_size
     print(f"\ncorpus: {report.posts_added:,} posts, {size / 2**20:,.0f} MiB JSONL")
