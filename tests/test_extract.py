@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from threadline.extract import FINDERS, extract, extract_fields, extract_fields_many, extract_many
@@ -226,3 +226,19 @@ def test_a_batch_rejects_bad_input_before_extracting() -> None:
         extract_many([("ok", None), ("212 555 0123", "USA")])
     with pytest.raises(ValueError, match="alpha-2"):
         extract_fields_many([("x", None, None)], default_region="Mexico")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(pieces, max_size=12).map("".join), st.lists(pieces, max_size=12).map("".join))
+@example("call 212 555 0123", "4567 now")
+@example("rates $", "200 hh, jane at gmail")
+@example("SC:", "jane_x")
+@example("jane at", "gmail dot com")
+def test_title_and_text_joined_give_what_each_gives_alone(title: str, text: str) -> None:
+    # extract_fields reads title and text in one pass, joined by a separator no finder reads
+    # across: the result must be what each field gives on its own.
+    _, found = extract_fields(text, title=title or None, location=None)
+    alone = [("title", ident) for ident in (extract(title) if title else [])] + [
+        ("text", ident) for ident in extract(text)
+    ]
+    assert sorted(found) == sorted(alone)

@@ -307,7 +307,7 @@ def match_key(text: str) -> str:
     """
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_KEY_TABLE).decode("ascii")
-    # Latin-1 text (accents, and the "¶" between a post's title and text): one translation at
+    # Latin-1 text (accents, a pilcrow): one translation at
     # C speed. "replace" never raises; a "?" it added shows a character outside Latin-1.
     latin1 = text.encode("latin-1", "replace")
     if latin1.count(b"?") == text.count("?"):
