@@ -72,8 +72,14 @@ def test_post_page_escapes_the_text_and_highlights_what_was_found(client: TestCl
 
 
 def test_unknown_post_and_cluster_are_404(client: TestClient) -> None:
-    assert client.get("/posts/no-such-post").status_code == 404
+    missing = client.get("/posts/<no-such-post>")
+    assert missing.status_code == 404
+    assert "text/html" in missing.headers["content-type"]
+    assert "&lt;no-such-post&gt;" in missing.text and "<no-such-post>" not in missing.text
     assert client.get("/clusters/tc-0000").status_code == 404
+    # The JSON API keeps JSON errors.
+    api = client.get("/v1/nothing")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/json"
 
 
 def test_cluster_pages_show_template_slots_and_fillers(client: TestClient, workspace: Any) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from threadline.web import clusters, overview, posts, screen_form
 from threadline.web.reader import WorkspaceReader
-from threadline.web.templating import STATIC_DIR
+from threadline.web.templating import STATIC_DIR, render
 
 __all__ = ["WorkspaceReader", "mount"]
 
@@ -25,3 +28,16 @@ def mount(app: FastAPI, workspace: Path | str | None) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (overview, posts, clusters, screen_form):
         app.include_router(module.router)
+
+    @app.exception_handler(HTTPException)
+    async def page_errors(request: Request, exc: HTTPException) -> Response:
+        """Errors of pages as a page; of the JSON API (``/v1``) and assets as before."""
+        path = request.url.path
+        if path.startswith(("/v1/", "/static/", "/openapi", "/docs")):
+            return await http_exception_handler(request, exc)
+        return render(
+            request,
+            "error.html",
+            {"status": exc.status_code, "detail": exc.detail},
+            exc.status_code,
+        )
