@@ -39,6 +39,8 @@ demo: $(VENV)/.installed
 	$(TL) summary --workspace $(DEMO_DIR)/workspace.duckdb
 	$(TL) clusters --workspace $(DEMO_DIR)/workspace.duckdb --top 10
 	$(TL) evaluate screening --posts $(DEMO_DIR)/posts.jsonl --truth $(DEMO_DIR)/truth.json
+	$(TL) evaluate networks --workspace $(DEMO_DIR)/workspace.duckdb --truth $(DEMO_DIR)/truth.json
+	$(TL) networks --workspace $(DEMO_DIR)/workspace.duckdb --top 10
 	@if [ -n "$(SERVE)" ]; then $(MAKE) --no-print-directory serve; fi
 
 serve: $(VENV)/.installed

@@ -6,7 +6,6 @@ anything else is a bug and shows its traceback.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +14,6 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -28,6 +26,8 @@ from rich.progress import (
 from rich.table import Table
 
 from threadline import __version__
+from threadline.cli_console import console
+from threadline.cli_networks import evaluate_networks_command, networks_app
 from threadline.cli_screen import screen_app, screen_eval_command
 from threadline.errors import ThreadlineError
 from threadline.settings import load_settings
@@ -42,13 +42,12 @@ app = typer.Typer(
 evaluate_app = typer.Typer(help="Measure the pipeline against a synthetic corpus's ground truth.")
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(screen_app)
+app.add_typer(networks_app)
 evaluate_app.command("screening")(screen_eval_command)
+evaluate_app.command("networks")(evaluate_networks_command)
 
-# Piped output is not bound by a terminal's width: tables keep their columns.
-out = Console(
-    soft_wrap=True, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
-)
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 
 WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="The workspace file (DuckDB).")

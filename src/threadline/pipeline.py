@@ -1,4 +1,4 @@
-"""The facade over the stages: ingest -> extract -> cluster -> screen (-> link -> rank, later).
+"""The facade over the stages: ingest -> extract -> cluster -> screen -> link (and rank).
 
 Each stage is a pure function over columns (in its own module) plus a thin step here that reads
 the workspace in bounded batches and writes its results in a transaction per batch, so that an
@@ -26,10 +26,11 @@ from threadline.settings import ExtractSettings, Settings
 from threadline.steps import Progress, StageReport
 from threadline.steps import screen as screen_steps
 from threadline.steps.cluster import cluster_step, pending_posts
+from threadline.steps.link import link_step
 from threadline.workspace import Workspace
 
 #: Stages ``analyze`` knows, in the order they run.
-STAGES: tuple[str, ...] = ("extract", "cluster", "screen")
+STAGES: tuple[str, ...] = ("extract", "cluster", "screen", "link")
 
 #: Allocations between young-generation collections in an extraction worker (default 700).
 _GC_THRESHOLD = 100_000
@@ -232,6 +233,10 @@ def analyze(
             total = screen_steps.pending_posts(workspace)
             progress = progress_factory(stage, total) if progress_factory else None
             report = screen_steps.screen_step(workspace, settings.screen, progress=progress)
+        elif stage == "link":
+            total = workspace.count("posts")
+            progress = progress_factory(stage, total) if progress_factory else None
+            report = link_step(workspace, settings.link, progress=progress)
         reports.append(report)
         record_run(workspace, report, started, settings)
     return reports

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from threadline.cluster.settings import ClusterSettings
 from threadline.errors import SettingsError
 from threadline.indicators.scoring import ScreenSettings
+from threadline.link.settings import LinkSettings
 
 
 class IngestSettings(BaseModel):
@@ -56,6 +57,7 @@ class Settings(BaseModel):
     extract: ExtractSettings = ExtractSettings()
     cluster: ClusterSettings = ClusterSettings()
     screen: ScreenSettings = ScreenSettings()
+    link: LinkSettings = LinkSettings()
 
     def dump(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")

@@ -157,6 +157,48 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             post BIGINT NOT NULL
         )""",
     ),
+    (
+        """CREATE TABLE networks (
+            network_id VARCHAR PRIMARY KEY,
+            score DOUBLE NOT NULL,
+            model_score DOUBLE NOT NULL,
+            pattern VARCHAR NOT NULL,
+            pattern_reason VARCHAR NOT NULL,
+            posts INTEGER NOT NULL,
+            personas INTEGER NOT NULL,
+            one_off_personas INTEGER NOT NULL,
+            identifiers INTEGER NOT NULL,
+            phones VARCHAR[] NOT NULL,
+            cities VARCHAR[] NOT NULL,
+            first_seen TIMESTAMP,
+            last_seen TIMESTAMP,
+            posts_per_day DOUBLE NOT NULL,
+            ages INTEGER[] NOT NULL,
+            prices VARCHAR[] NOT NULL,
+            templates VARCHAR[] NOT NULL,
+            sites VARCHAR[] NOT NULL,
+            flag_categories JSON NOT NULL,
+            factors JSON NOT NULL,
+            linked_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE network_posts (
+            network_id VARCHAR NOT NULL,
+            post_id VARCHAR PRIMARY KEY
+        )""",
+        """CREATE TABLE network_identifiers (
+            network_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            canonical VARCHAR NOT NULL,
+            posts INTEGER NOT NULL
+        )""",
+        """CREATE TABLE set_aside (
+            kind VARCHAR NOT NULL,
+            key VARCHAR NOT NULL,
+            posts INTEGER NOT NULL,
+            groups INTEGER NOT NULL,
+            reason VARCHAR NOT NULL
+        )""",
+    ),
 )
 
 #: The schema version this release writes.
