@@ -8,6 +8,7 @@ skipping, so that CI cannot pass without a browser having run the pages.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -137,3 +138,24 @@ def test_cluster_map_draws_the_circuit_offline(p: Any, tmp_path: Path) -> None:
     p.screenshot(path=str(tmp_path / "cluster.png"), full_page=True)
     # Everything came from the app itself: no CDN, no tile server.
     assert requests and all(url.startswith(p.url.split("/clusters")[0]) for url in requests)
+
+
+def test_network_page_draws_graph_and_circuit(p: Any) -> None:
+    p.goto("/networks")
+    p.locator("#networks a").first.click()
+    playwright_api.expect(p.locator("h1")).to_contain_text("Network")
+    graph = p.locator("#network-graph")
+    playwright_api.expect(graph).to_have_attribute("data-ready", re.compile(r"^[1-9]\d*$"))
+    assert graph.locator("canvas").count() >= 1
+    stops = p.locator("#circuit tr").count() - 1
+    playwright_api.expect(p.locator("#circuit-map")).to_have_attribute("data-ready", str(stops))
+    playwright_api.expect(p.locator("#factors")).to_contain_text("multi_persona")
+
+
+def test_search_then_follow_to_the_network(p: Any) -> None:
+    p.goto("/search")
+    p.fill("#q", "(212) 555-0123")
+    p.click("#search-form button")
+    playwright_api.expect(p.locator(".match h2").first).to_contain_text("+12125550123")
+    p.locator(".match a[href^='/posts/']").first.click()
+    playwright_api.expect(p.locator("#post-text mark.id-phone").first).to_be_visible()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -182,3 +183,63 @@ def test_cluster_page_has_timeline_and_circuit(client: TestClient, workspace: An
     posts_in_bars = sum(int(n) for n in re.findall(r'data-posts="(\d+)"', body))
     assert posts_in_bars == size  # every member is dated in the synthetic corpus
     assert 'id="circuit-data"' in body and 'src="/static/vendor/leaflet.js"' in body
+
+
+def test_networks_list_filters_and_sorts(client: TestClient, workspace: Any) -> None:
+    path, _ = workspace
+    with Workspace.open(path, read_only=True) as ws:
+        best, pattern = ws.engine.fetchone(
+            "SELECT network_id, pattern FROM networks ORDER BY score DESC, network_id LIMIT 1"
+        ) or ("", "")
+        total = ws.count("networks")
+    page = client.get("/networks")
+    assert page.status_code == 200 and best in page.text
+    assert f"of {total:,} networks" in page.text
+    first_link = re.search(
+        r'<table id="networks">.*?href="/networks/(nw-[0-9a-f]+)"', page.text, re.S
+    )
+    assert first_link is not None and first_link.group(1) == best
+    only = client.get("/networks", params={"pattern": pattern})
+    patterns = set(re.findall(r"</td><td>([a-z_]+)</td>\s*<td class=\"num\">", only.text))
+    assert patterns == {pattern}
+    by_posts = client.get("/networks", params={"sort": "posts"})
+    sizes = [
+        int(n.replace(",", ""))
+        for n in re.findall(r'<td class="num">([\d,]+)</td><td class="num">\d+</td>', by_posts.text)
+    ]
+    assert sizes == sorted(sizes, reverse=True) and sizes
+    assert client.get("/networks", params={"pattern": "nonsense"}).status_code == 422
+    assert client.get("/networks", params={"sort": "nonsense"}).status_code == 422
+    assert client.get("/networks", params={"min_score": 2}).status_code == 422
+    nowhere = client.get("/networks", params={"city": "Atlantis"})
+    assert nowhere.status_code == 200 and "/networks/nw-" not in nowhere.text
+
+
+def test_network_page_shows_factors_evidence_and_graph(client: TestClient, workspace: Any) -> None:
+    path, _ = workspace
+    with Workspace.open(path, read_only=True) as ws:
+        network, posts = ws.engine.fetchone(
+            "SELECT network_id, posts FROM networks ORDER BY score DESC, network_id LIMIT 1"
+        ) or ("", 0)
+    page = client.get(f"/networks/{network}")
+    assert page.status_code == 200
+    body = page.text
+    for factor in ("multi_persona", "movement", "young_ages", "controller_language"):
+        assert f"<td>{factor}</td>" in body
+    assert 'id="network-graph-data"' in body and 'id="circuit-data"' in body
+    graph = re.search(r'id="network-graph-data">(.*?)</script>', body, re.S)
+    assert graph is not None
+    elements = orjson.loads(html.unescape(graph.group(1)))
+    assert sum(1 for e in elements if e["data"].get("kind") == "post") == min(posts, 300)
+    assert body.count('<tr><td><a href="/posts/') >= min(posts, 500)
+    assert client.get("/networks/nw-none").status_code == 404
+
+
+def test_search_reads_any_written_form(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "(212) 555-0123"})
+    assert page.status_code == 200
+    assert "phone <code>+12125550123</code>" in page.text
+    assert "hand-&lt;1&gt;" in page.text or "hand-%3C1%3E" in page.text
+    none = client.get("/search", params={"q": "nobody@nowhere.example"})
+    assert 'id="no-match"' in none.text
+    assert client.get("/search").status_code == 200

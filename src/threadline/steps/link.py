@@ -30,6 +30,16 @@ from threadline.workspace import Workspace
 __all__ = ["find", "link_step", "load_network", "load_networks", "network_id", "set_aside_items"]
 
 
+#: Orders of :func:`load_networks`: name -> SQL.
+NETWORK_ORDERS: dict[str, str] = {
+    "score": "score DESC",
+    "posts": "posts DESC",
+    "personas": "personas DESC",
+    "first_seen": "first_seen NULLS LAST",
+    "last_seen": "last_seen DESC NULLS LAST",
+}
+
+
 def network_id(first_post_id: str) -> str:
     """Stable id of the network whose smallest post id is ``first_post_id``."""
     return "nw-" + hashlib.blake2b(first_post_id.encode(), digest_size=8).hexdigest()
@@ -307,19 +317,32 @@ def load_networks(
     limit: int | None = None,
     min_score: float = 0.0,
     network: str | None = None,
+    pattern: str | None = None,
+    place: str | None = None,
+    order_by: str = "score",
 ) -> list[dict[str, Any]]:
     """Networks best lead first (or the one ``network``), in the DESIGN.md ``networks --json``
-    contract plus context."""
+    contract plus context; ``pattern`` and ``place`` (a substring of a place on the circuit,
+    any case) filter, ``order_by`` is one of :data:`NETWORK_ORDERS`."""
+    if order_by not in NETWORK_ORDERS:
+        raise ValueError(f"order_by must be one of {', '.join(NETWORK_ORDERS)}")
     if limit is not None and limit < 0:
         raise ValueError("limit must be at least 0")
     sql = (
         "SELECT network_id, score, model_score, pattern, pattern_reason, posts, personas, "
         "one_off_personas, phones, cities, first_seen, last_seen, posts_per_day, ages, prices, "
         "templates, sites, flag_categories, factors FROM networks WHERE score >= ? "
-        + ("AND network_id = ? " if network is not None else "")
-        + "ORDER BY score DESC, network_id"
     )
-    params: list[Any] = [min_score] if network is None else [min_score, network]
+    params: list[Any] = [min_score]
+    for clause, value in (
+        ("AND network_id = ? ", network),
+        ("AND pattern = ? ", pattern),
+        ("AND array_to_string(cities, '|') ILIKE ? ", None if place is None else f"%{place}%"),
+    ):
+        if value is not None:
+            sql += clause
+            params.append(value)
+    sql += f"ORDER BY {NETWORK_ORDERS[order_by]}, network_id"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)

@@ -23,5 +23,6 @@ def overview(request: Request) -> Response:
             "summary": reader.summary(top=10),
             "flagged": reader.top_flagged(limit=15),
             "clusters": reader.clusters(limit=10),
+            "leads": reader.networks(limit=10),
         },
     )

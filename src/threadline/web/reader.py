@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from threadline.steps.cluster import ClusterRow, load_clusters
+from threadline.steps.link import find, load_network, load_networks
 from threadline.summary import WorkspaceSummary, summarize
 from threadline.workspace import Workspace
 
@@ -170,3 +171,73 @@ class WorkspaceReader:
             head[5],
             [(str(a), tuple(b), c, d) for a, b, c, d in members],
         )
+
+    def networks(
+        self,
+        *,
+        limit: int = 200,
+        min_score: float = 0.0,
+        pattern: str | None = None,
+        city: str | None = None,
+        order_by: str = "score",
+    ) -> list[dict[str, Any]]:
+        """Networks best lead first (or by ``order_by``), filtered by pattern and by a place
+        on their circuit."""
+        with self._session() as ws:
+            return load_networks(
+                ws, limit=limit, min_score=min_score, pattern=pattern, place=city, order_by=order_by
+            )
+
+    def network_count(self) -> int:
+        with self._session() as ws:
+            return ws.count("networks")
+
+    def network(self, network_id: str) -> dict[str, Any] | None:
+        with self._session() as ws:
+            return load_network(ws, network_id)
+
+    def network_graph(self, network_id: str, limit: int = 300) -> list[dict[str, Any]]:
+        """Cytoscape elements: the network's posts (at most ``limit``) and the contacts and
+        templates they share, with an edge from each post to each."""
+        with self._session() as ws:
+            rows = ws.engine.fetchall(
+                """SELECT n.post_id, i.kind, i.canonical FROM network_posts n
+                   JOIN identifiers i ON i.post_id = n.post_id
+                   WHERE n.network_id = ? AND i.kind IN
+                         ('phone', 'email', 'handle', 'payment', 'crypto', 'url')
+                   UNION ALL
+                   SELECT n.post_id, 'template', m.cluster_id FROM network_posts n
+                   JOIN cluster_members m ON m.post_id = n.post_id WHERE n.network_id = ?""",
+                [network_id, network_id],
+            )
+        posts = sorted({post for post, _, _ in rows})[:limit]
+        kept = set(posts)
+        elements: list[dict[str, Any]] = [
+            {"data": {"id": f"post:{post}", "label": post, "kind": "post"}} for post in posts
+        ]
+        seen: set[str] = set()
+        for post, kind, value in rows:
+            if post not in kept:
+                continue
+            node = f"{kind}:{value}"
+            if node not in seen:
+                seen.add(node)
+                elements.append({"data": {"id": node, "label": value, "kind": kind}})
+            elements.append({"data": {"source": f"post:{post}", "target": node}})
+        return elements
+
+    def network_activity(
+        self, network_id: str
+    ) -> list[tuple[datetime | None, str | None, str | None]]:
+        """``(posted_at, location, author)`` of every post of a network."""
+        with self._session() as ws:
+            rows = ws.engine.fetchall(
+                """SELECT p.posted_at, p.location, p.author FROM network_posts n
+                   JOIN posts p ON p.id = n.post_id WHERE n.network_id = ?""",
+                [network_id],
+            )
+        return [(a, b, c) for a, b, c in rows]
+
+    def find(self, query: str) -> dict[str, Any]:
+        with self._session() as ws:
+            return find(ws, query)

@@ -36,7 +36,43 @@ async function drawCircuit(element) {
   element.dataset.ready = String(stops.length);
 }
 
+// The graph of a network's posts and what they share (contacts, templates), with cytoscape.
+const GRAPH_COLOURS = {
+  post: "#8a94a3", phone: "#a12a1e", email: "#2457a6", handle: "#7a3fb0", payment: "#b36b00",
+  crypto: "#0f7a6b", url: "#3f6f2a", template: "#5b6472",
+};
+
+function drawGraph(element) {
+  const elements = JSON.parse(document.getElementById(element.dataset.graph).textContent);
+  const graph = cytoscape({
+    container: element,
+    elements,
+    style: [
+      { selector: "node", style: {
+        "background-color": (node) => GRAPH_COLOURS[node.data("kind")] || "#999",
+        width: (node) => (node.data("kind") === "post" ? 8 : 18),
+        height: (node) => (node.data("kind") === "post" ? 8 : 18),
+        label: (node) => (node.data("kind") === "post" ? "" : node.data("label")),
+        "font-size": 9, color: "#1d2430",
+      } },
+      { selector: "edge", style: { width: 0.6, "line-color": "#c5ccd6" } },
+    ],
+    layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 6000 },
+  });
+  graph.on("tap", "node[kind = 'post']", (event) => {
+    window.location.href = "/posts/" + encodeURIComponent(event.target.data("label"));
+  });
+  element.dataset.ready = String(graph.nodes().length);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-graph]").forEach((element) => {
+    try {
+      drawGraph(element);
+    } catch (error) {
+      element.textContent = "The graph could not be drawn: " + error;
+    }
+  });
   document.querySelectorAll("[data-circuit]").forEach((element) => {
     drawCircuit(element).catch((error) => {
       element.textContent = "The map could not be drawn: " + error;

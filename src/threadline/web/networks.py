@@ -1,0 +1,91 @@
+"""Networks: the ranked list with filters, and one network with its factors and evidence, the
+graph of posts and what they share, the timeline, the circuit, and its template clusters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from starlette.responses import Response
+
+from threadline.extract.place import resolve
+from threadline.steps.link import NETWORK_ORDERS
+from threadline.web.charts import circuit, timeline
+from threadline.web.templating import reader_of, render
+
+router = APIRouter(include_in_schema=False)
+
+PATTERNS = (
+    "multi_persona_network",
+    "recruitment_lure",
+    "scam_blast",
+    "unclear",
+    "independent_reposter",
+)
+SORTS = tuple(NETWORK_ORDERS)
+
+
+@router.get("/networks", response_class=HTMLResponse)
+def network_list(
+    request: Request,
+    min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    pattern: Annotated[str, Query()] = "",
+    city: Annotated[str, Query(max_length=100)] = "",
+    sort: Annotated[str, Query()] = "score",
+) -> Response:
+    if pattern and pattern not in PATTERNS:
+        raise HTTPException(422, f"unknown pattern {pattern!r}; one of {', '.join(PATTERNS)}")
+    if sort not in SORTS:
+        raise HTTPException(422, f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
+    rows = reader_of(request).networks(
+        limit=100_000, min_score=min_score, pattern=pattern or None, city=city or None
+    )
+    if sort != "score":
+        rows.sort(
+            key=lambda row: (row[sort] is None, row[sort] or ""), reverse=sort != "first_seen"
+        )
+    return render(
+        request,
+        "networks.html",
+        {
+            "networks": rows[:200],
+            "total": len(rows),
+            "filters": {"min_score": min_score, "pattern": pattern, "city": city, "sort": sort},
+            "patterns": PATTERNS,
+            "sorts": SORTS,
+        },
+    )
+
+
+@router.get("/networks/{network_id}", response_class=HTMLResponse)
+def network_page(request: Request, network_id: str) -> Response:
+    reader = reader_of(request)
+    item = reader.network(network_id)
+    if item is None:
+        raise HTTPException(404, f"no network {network_id!r} in this workspace")
+    activity = reader.network_activity(network_id)
+    places = {loc: resolve(loc) for _, loc, _ in activity if loc}
+    stops = circuit((when, places.get(loc or "")) for when, loc, _ in activity)
+    personas = Counter(author for _, _, author in activity if author)
+    factors = sorted(item["factors"], key=lambda f: -f["contribution"])
+    return render(
+        request,
+        "network.html",
+        {
+            "net": item,
+            "factors": factors,
+            "bars": timeline(when for when, _, _ in activity),
+            "stops": stops,
+            "circuit": [stop.to_dict() for stop in stops],
+            "personas": personas.most_common(),
+            "graph": reader.network_graph(network_id),
+        },
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(request: Request, q: Annotated[str, Query(max_length=500)] = "") -> Response:
+    answer = reader_of(request).find(q) if q.strip() else None
+    return render(request, "search.html", {"q": q, "answer": answer})
