@@ -41,6 +41,7 @@ demo: $(VENV)/.installed
 	$(TL) evaluate screening --posts $(DEMO_DIR)/posts.jsonl --truth $(DEMO_DIR)/truth.json
 	$(TL) evaluate networks --workspace $(DEMO_DIR)/workspace.duckdb --truth $(DEMO_DIR)/truth.json
 	$(TL) networks --workspace $(DEMO_DIR)/workspace.duckdb --top 10
+	$(TL) report --workspace $(DEMO_DIR)/workspace.duckdb --out $(DEMO_DIR)/leads.html
 	@if [ -n "$(SERVE)" ]; then $(MAKE) --no-print-directory serve; fi
 
 serve: $(VENV)/.installed

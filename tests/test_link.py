@@ -358,3 +358,19 @@ def test_evaluate_networks_command(tmp_path: Path) -> None:
         app, ["evaluate", "networks", "-w", str(path), "--truth", str(tmp_path / "truth.json")]
     )
     assert human.exit_code == 0 and "pairwise precision" in human.stdout
+
+
+def test_report_is_one_self_contained_file(linked: tuple[Path, Path], tmp_path: Path) -> None:
+    path, _ = linked
+    out = tmp_path / "leads.html"
+    result = runner.invoke(app, ["report", "-w", str(path), "--out", str(out), "--top", "3"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert html.count('<section class="lead"') == 3
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+    with Workspace.open(path, read_only=True) as ws:
+        best = load_networks(ws, limit=1)[0]
+    assert best["id"] in html and "never verdicts" in html
+    assert not list(tmp_path.glob("*.partial"))
+    bad = runner.invoke(app, ["report", "-w", str(tmp_path / "none.duckdb"), "--out", str(out)])
+    assert bad.exit_code == 2

@@ -215,3 +215,21 @@ def evaluate_networks_command(
         f"F1 {scores.f1:.4f}; top-{top} precision {scores.top_k_precision:.2f}",
         highlight=False,
     )
+
+
+@networks_app.command("report")
+def report_command(
+    workspace: WorkspaceOption,
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    top: Annotated[int, typer.Option("--top", min=1, help="How many leads.")] = 20,
+) -> None:
+    """Write a self-contained HTML summary of the best leads (no script, styles inline)."""
+    try:
+        from threadline.web.report import write_report
+    except ImportError as exc:
+        _fail(f"the report needs the 'api' extra ({exc.name} is missing)")
+    try:
+        path = write_report(workspace, out, top=top)
+    except (ThreadlineError, OSError) as exc:
+        _fail(str(exc))
+    _out.print(f"wrote {path}", highlight=False)
