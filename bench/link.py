@@ -56,7 +56,7 @@ def baseline(ws: Workspace) -> tuple[float, int]:
     """Plain components over all shared contacts: seconds, components of two posts or more."""
     started = time.perf_counter()
     _, index_of, _ = _read(ws)
-    evidence = _evidence(ws, index_of)
+    evidence = _evidence(ws, index_of, [])
     n = evidence.post_count
     items = len(evidence.keys)
     graph = coo_matrix(

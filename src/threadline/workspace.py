@@ -199,6 +199,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             reason VARCHAR NOT NULL
         )""",
     ),
+    (
+        """CREATE TABLE image_hashes (
+            post_id VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            phash UBIGINT,
+            error VARCHAR,
+            hashed_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (post_id, path)
+        )""",
+    ),
 )
 
 #: The schema version this release writes.

@@ -66,6 +66,10 @@ class LinkSettings(BaseModel):
     #: duplicate text is weaker evidence than the contacts that keep them apart (on synthetic
     #: corpora, 2 or more merged distinct networks that share phrase pools).
     max_template_contact_groups: int = Field(default=1, ge=1)
+    #: Two images are the same photo when their 64-bit perceptual hashes differ in at most this
+    #: many bits: resizing and JPEG re-encoding move a pHash by a few bits, different photos
+    #: by about 32 on average.
+    image_max_distance: int = Field(default=6, ge=0, le=20)
     #: Networks smaller than this are not listed or ranked (a single post is not a network).
     min_network_posts: int = Field(default=2, ge=1)
     #: Posts per day at which the volume factor reaches 1.

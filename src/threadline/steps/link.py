@@ -22,12 +22,21 @@ import pyarrow as pa
 
 from threadline.extract.place import resolve
 from threadline.link.graph import TEMPLATE, Evidence, LinkResult, link_posts
+from threadline.link.images import hash_image, image_groups, resolve_image_path
 from threadline.link.rank import PostFacts, Ranked, profile, rank
 from threadline.link.settings import LINK_KINDS, LinkSettings
 from threadline.steps import Progress, StageReport
 from threadline.workspace import Workspace
 
-__all__ = ["find", "link_step", "load_network", "load_networks", "network_id", "set_aside_items"]
+__all__ = [
+    "find",
+    "hash_new_images",
+    "link_step",
+    "load_network",
+    "load_networks",
+    "network_id",
+    "set_aside_items",
+]
 
 
 #: Orders of :func:`load_networks`: name -> SQL.
@@ -58,7 +67,67 @@ def _read(workspace: Workspace) -> tuple[list[str], dict[str, int], list[tuple[A
     return ids, {post_id: index for index, post_id in enumerate(ids)}, rows
 
 
-def _evidence(workspace: Workspace, index_of: dict[str, int]) -> Evidence:
+#: Images hashed per transaction.
+_IMAGE_CHUNK = 500
+
+
+def hash_new_images(workspace: Workspace) -> int:
+    """Hash the images of posts not hashed yet (``image_hashes``); a file that cannot be read
+    is recorded with the reason, not retried. Returns how many were hashed."""
+    engine = workspace.engine
+    pending = engine.fetchall(
+        """SELECT p.id, p.source, path FROM
+               (SELECT id, source, unnest(images) AS path FROM posts
+                WHERE images IS NOT NULL AND len(images) > 0) p
+           ANTI JOIN image_hashes h ON h.post_id = p.id AND h.path = p.path
+           ORDER BY p.id, path"""
+    )
+    done = 0
+    for start in range(0, len(pending), _IMAGE_CHUNK):
+        rows = []
+        now = datetime.now(UTC).replace(tzinfo=None)
+        for post_id, source, path in pending[start : start + _IMAGE_CHUNK]:
+            digest, error = hash_image(resolve_image_path(path, source))
+            rows.append((post_id, path, digest, error, now))
+        table = pa.table(
+            {
+                "post_id": [row[0] for row in rows],
+                "path": [row[1] for row in rows],
+                "phash": pa.array([row[2] for row in rows], pa.uint64()),
+                "error": pa.array([row[3] for row in rows], pa.string()),
+                "hashed_at": pa.array([row[4] for row in rows], pa.timestamp("us")),
+            }
+        )
+        with engine.transaction():
+            engine.register("_new_hashes", table)
+            try:
+                engine.execute("INSERT OR IGNORE INTO image_hashes SELECT * FROM _new_hashes")
+            finally:
+                engine.unregister("_new_hashes")
+        done += len(rows)
+    return done
+
+
+def _image_items(workspace: Workspace, settings: LinkSettings) -> list[tuple[str, str]]:
+    """``(post_id, key)`` of posts whose images are near-identical to another post's; the key
+    names the group (``phash:`` and its first hash in hexadecimal)."""
+    rows = workspace.engine.fetchall(
+        "SELECT post_id, phash FROM image_hashes WHERE phash IS NOT NULL ORDER BY phash, post_id"
+    )
+    if not rows:
+        return []
+    groups = image_groups([int(h) for _, h in rows], settings.image_max_distance)
+    return sorted(
+        {
+            (post_id, f"phash:{int(rows[g][1]):016x}")
+            for (post_id, _), g in zip(rows, groups.tolist(), strict=True)
+        }
+    )
+
+
+def _evidence(
+    workspace: Workspace, index_of: dict[str, int], images: list[tuple[str, str]]
+) -> Evidence:
     engine = workspace.engine
     kinds_sql = ", ".join(f"'{kind}'" for kind in LINK_KINDS)
     keys: list[str] = []
@@ -75,6 +144,15 @@ def _evidence(workspace: Workspace, index_of: dict[str, int]) -> Evidence:
             item = item_index[(kind, canonical)] = len(keys)
             keys.append(canonical)
             kinds.append(kind)
+            cohesion.append(float("nan"))
+        item_of.append(item)
+        item_post.append(index_of[post_id])
+    for post_id, key in images:
+        item = item_index.get(("image", key))
+        if item is None:
+            item = item_index[("image", key)] = len(keys)
+            keys.append(key)
+            kinds.append("image")
             cohesion.append(float("nan"))
         item_of.append(item)
         item_post.append(index_of[post_id])
@@ -101,7 +179,10 @@ def _evidence(workspace: Workspace, index_of: dict[str, int]) -> Evidence:
 
 
 def _facts(
-    workspace: Workspace, posts: list[tuple[Any, ...]], members: set[str]
+    workspace: Workspace,
+    posts: list[tuple[Any, ...]],
+    members: set[str],
+    images: list[tuple[str, str]],
 ) -> dict[str, PostFacts]:
     """What the profile needs of each post in a network."""
     engine = workspace.engine
@@ -122,6 +203,9 @@ def _facts(
             bucket["prices"].append(canonical)
         else:
             bucket["contacts"].append((kind, canonical))
+    for post_id, key in images:
+        if post_id in members:
+            extra[post_id]["contacts"].append(("image", key))
     for post_id, category, code, start, end, field in engine.fetchall(
         "SELECT post_id, category, code, start_offset, end_offset, field FROM flags"
     ):
@@ -247,13 +331,15 @@ def link_step(
 ) -> StageReport:
     """Link, profile and rank every network of the workspace (see the module docstring)."""
     settings = settings or LinkSettings()
+    hashed = hash_new_images(workspace)
+    images = _image_items(workspace, settings)
     ids, index_of, posts = _read(workspace)
-    result: LinkResult = link_posts(_evidence(workspace, index_of), settings)
+    result: LinkResult = link_posts(_evidence(workspace, index_of, images), settings)
     component = result.component
     sizes = np.bincount(component, minlength=len(ids)) if len(ids) else np.zeros(0, np.int64)
     in_network = sizes[component] >= settings.min_network_posts if len(ids) else component
     members = {ids[i] for i in np.flatnonzero(in_network)}
-    facts = _facts(workspace, posts, members)
+    facts = _facts(workspace, posts, members, images)
     groups: dict[int, list[PostFacts]] = defaultdict(list)
     for i in np.flatnonzero(in_network):
         groups[int(component[i])].append(facts[ids[i]])
@@ -305,6 +391,7 @@ def link_step(
             "networks": len(ranked),
             "posts_in_networks": len(members),
             "set_aside": len(result.set_aside),
+            "images_hashed": hashed,
             "linked_items": result.linked_items,
             "by_pattern": dict(sorted(patterns.items())),
         },
