@@ -374,3 +374,22 @@ def test_report_is_one_self_contained_file(linked: tuple[Path, Path], tmp_path: 
     assert not list(tmp_path.glob("*.partial"))
     bad = runner.invoke(app, ["report", "-w", str(tmp_path / "none.duckdb"), "--out", str(out)])
     assert bad.exit_code == 2
+
+
+def test_find_sees_posts_extracted_after_the_last_link(
+    linked: tuple[Path, Path], tmp_path: Path
+) -> None:
+    path, _ = linked
+    copy = tmp_path / "later.duckdb"
+    copy.write_bytes(path.read_bytes())
+    source = tmp_path / "more.jsonl"
+    source.write_bytes(orjson.dumps({"id": "late-1", "text": "new number 702 555 0199"}) + b"\n")
+    with Workspace.open(copy) as ws:
+        assert find(ws, "+17025550199")["matches"] == []
+        ingest(ws, [source])
+        analyze(ws, SETTINGS, stages=("extract",))
+        (match,) = find(ws, "seven oh two 555 0199")["matches"]
+        assert match["post_ids"] == ["late-1"] and match["networks"] == []
+        link_step(ws)
+        (match,) = find(ws, "702-555-0199")["matches"]
+        assert match["post_ids"] == ["late-1"]

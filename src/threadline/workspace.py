@@ -208,6 +208,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             hashed_at TIMESTAMP NOT NULL,
             PRIMARY KEY (post_id, path)
         )""",
+        # Contact identifiers sorted by canonical value, rewritten by every link run: DuckDB's
+        # per-row-group min/max let a point lookup read one or two row groups (threadline find).
+        """CREATE TABLE identifier_lookup (
+            canonical VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            post_id VARCHAR NOT NULL
+        )""",
     ),
 )
 

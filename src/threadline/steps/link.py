@@ -376,6 +376,16 @@ def link_step(
             for name in tables:
                 engine.execute(f"DELETE FROM {name}")
                 engine.execute(f"INSERT INTO {name} SELECT * FROM _new_{name}")
+            kinds_sql = ", ".join(f"'{kind}'" for kind in LINK_KINDS)
+            engine.execute("DELETE FROM identifier_lookup")
+            engine.execute(
+                "INSERT INTO identifier_lookup SELECT DISTINCT canonical, kind, post_id "
+                f"FROM identifiers WHERE kind IN ({kinds_sql}) ORDER BY canonical, kind, post_id"
+            )
+            engine.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('identifier_lookup_posts', "
+                "(SELECT count(*)::VARCHAR FROM extracted_posts))"
+            )
         finally:
             for name in tables:
                 engine.unregister(f"_new_{name}")
@@ -539,8 +549,12 @@ def find(workspace: Workspace, query: str) -> dict[str, Any]:
     raw = {query.strip(), query.strip().lower()}
     engine = workspace.engine
     canonicals = sorted({canonical for _, canonical in wanted} | raw)
+    # The sorted lookup when the last link run saw every extracted post; else the full table.
+    covered = engine.scalar("SELECT value FROM meta WHERE key = 'identifier_lookup_posts'")
+    current = covered is not None and int(covered) == workspace.count("extracted_posts")
+    source = "identifier_lookup" if current else "identifiers"
     rows = engine.fetchall(
-        "SELECT i.kind, i.canonical, i.post_id, any_value(n.network_id) FROM identifiers i "
+        f"SELECT i.kind, i.canonical, i.post_id, any_value(n.network_id) FROM {source} i "
         "LEFT JOIN network_posts n ON n.post_id = i.post_id "
         f"WHERE i.canonical IN ({', '.join('?' * len(canonicals))}) "
         "GROUP BY ALL ORDER BY i.kind, i.canonical, i.post_id",
