@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.table import Table
 
 from threadline import __version__
+from threadline.cli_accounts import tokens_app, users_app
 from threadline.cli_console import console
 from threadline.cli_networks import evaluate_networks_command, networks_app
 from threadline.cli_screen import screen_app, screen_eval_command
@@ -43,6 +44,8 @@ evaluate_app = typer.Typer(help="Measure the pipeline against a synthetic corpus
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(screen_app)
 app.add_typer(networks_app)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 evaluate_app.command("screening")(screen_eval_command)
 evaluate_app.command("networks")(evaluate_networks_command)
 
