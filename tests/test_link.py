@@ -105,15 +105,25 @@ def test_templates_attach_posts_without_contacts_but_never_weld_contact_groups()
         ("phone", "+12125550001"): [0, 1],
         ("phone", "+12125550002"): [2, 3],
         ("template", "tc-a"): [0, 4, 5],  # attaches 4 and 5 (no contacts) to the first group
-        ("template", "tc-b"): [1, 2, 6],  # would weld the two phone groups: set aside
+        ("template", "tc-b"): [1, 2, 6],  # would weld the two phone groups, not tight: aside
         ("template", "tc-c"): [7, 8],  # too loose
+        ("phone", "+12125550009"): [9, 10],
+        ("phone", "+12125550011"): [11, 12],
+        ("template", "tc-d"): [10, 11],  # tight: one author's two phones, joined
     }
-    cohesion = {"tc-a": 0.8, "tc-b": 0.9, "tc-c": 0.2}
-    result = link_posts(_evidence(9, items, cohesion))
-    assert _groups(result.component) == {frozenset({0, 1, 4, 5}), frozenset({2, 3})}
+    cohesion = {"tc-a": 0.8, "tc-b": 0.6, "tc-c": 0.2, "tc-d": 0.9}
+    result = link_posts(_evidence(13, items, cohesion))
+    assert _groups(result.component) == {
+        frozenset({0, 1, 4, 5}),
+        frozenset({2, 3}),
+        frozenset({9, 10, 11, 12}),
+    }
     reasons = {item.key: item.reason for item in result.set_aside}
     assert set(reasons) == {"tc-b", "tc-c"}
     assert "own contacts" in reasons["tc-b"] and "cohesion" in reasons["tc-c"]
+    # Even a tight template may not join more contact groups than the setting allows.
+    strict = link_posts(_evidence(13, items, cohesion), LinkSettings(max_template_contact_groups=1))
+    assert frozenset({9, 10, 11, 12}) not in _groups(strict.component)
 
 
 def test_components_do_not_depend_on_input_order() -> None:

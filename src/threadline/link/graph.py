@@ -226,14 +226,19 @@ def link_posts(evidence: Evidence, settings: LinkSettings | None = None) -> Link
         loose = templates & (
             np.nan_to_num(evidence.cohesion, nan=0.0) < settings.min_template_cohesion
         )
-        wide = templates & ~loose & (groups > settings.max_template_contact_groups)
+        cohesion = np.nan_to_num(evidence.cohesion, nan=0.0)
+        limit = np.where(
+            cohesion >= settings.min_join_cohesion, settings.max_template_contact_groups, 1
+        )
+        wide = templates & ~loose & (groups > limit)
         for index in map(int, np.flatnonzero(loose | wide)):
             reason = (
                 f"cohesion {evidence.cohesion[index]:.2f} below "
                 f"{settings.min_template_cohesion}: loose text similarity"
                 if loose[index]
                 else f"joins {groups[index]:,} groups with their own contacts (more than "
-                f"{settings.max_template_contact_groups}): shared wording, not a shared author"
+                f"{limit[index]} at cohesion {cohesion[index]:.2f}): shared wording, not a "
+                "shared author"
             )
             set_aside.append(
                 SetAside(

@@ -60,12 +60,17 @@ class LinkSettings(BaseModel):
     #: A template cluster links its posts only when its cohesion (mean weighted similarity to
     #: its medoid) reaches this: loose clusters are boilerplate more than a shared author.
     min_template_cohesion: float = Field(default=0.5, ge=0, le=1)
-    #: A template cluster may join at most this many groups that have their own contact
-    #: identifiers. At 1 (the default) a template attaches posts without contacts to the group
-    #: it shares, but never welds two groups that each have their own phones or handles: near-
-    #: duplicate text is weaker evidence than the contacts that keep them apart (on synthetic
-    #: corpora, 2 or more merged distinct networks that share phrase pools).
-    max_template_contact_groups: int = Field(default=1, ge=1)
+    #: A template cluster attaches posts without contacts to the one contact group it shares;
+    #: it may join several groups that have their own contacts (a controller using a different
+    #: phone for each pair of personas) only when its cohesion reaches ``min_join_cohesion``,
+    #: and at most this many: near-duplicate text is weaker evidence than the contacts that
+    #: keep groups apart, and loose clusters glue distinct networks that share phrase pools.
+    max_template_contact_groups: int = Field(default=3, ge=1)
+    #: Cohesion from which a template may join several contact groups (see above). On two
+    #: synthetic corpora (50k posts seed 7, 20k seed 3) 0.7 kept pairwise precision at 1.00
+    #: while recall rose from 0.92/0.82 (templates never joining contact groups) to 0.94/0.93;
+    #: 0.6 let precision fall to 0.99.
+    min_join_cohesion: float = Field(default=0.7, ge=0, le=1)
     #: Two images are the same photo when their 64-bit perceptual hashes differ in at most this
     #: many bits: resizing and JPEG re-encoding move a pHash by a few bits, different photos
     #: by about 32 on average.
