@@ -45,7 +45,12 @@ demo: $(VENV)/.installed
 	@if [ -n "$(SERVE)" ]; then $(MAKE) --no-print-directory serve; fi
 
 serve: $(VENV)/.installed
-	$(TL) serve --host 127.0.0.1 --port 8000 $(if $(wildcard $(DEMO_DIR)/workspace.duckdb),--workspace $(DEMO_DIR)/workspace.duckdb)
+	mkdir -p $(DEMO_DIR)
+	rm -f $(DEMO_DIR)/app.sqlite
+	@echo "demo sign-in (a fresh one-time password on every make serve):"
+	$(TL) users add demo --role admin --db $(DEMO_DIR)/app.sqlite
+	@echo "open http://127.0.0.1:8000/ and sign in as demo"
+	$(TL) serve --host 127.0.0.1 --port 8000 --db $(DEMO_DIR)/app.sqlite $(if $(wildcard $(DEMO_DIR)/workspace.duckdb),--workspace $(DEMO_DIR)/workspace.duckdb)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check src tests bench

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from playwright import sync_api as playwright_api
 
+from threadline.accounts import AccountStore
 from web_fixtures import HOSTILE, build_workspace
 
 CHROMIUM = os.environ.get("THREADLINE_CHROMIUM", "/usr/bin/chromium")
@@ -44,12 +45,25 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path, _ = build_workspace(tmp_path_factory.mktemp("browser"), n=300, seed=6)
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    root = tmp_path_factory.mktemp("browser")
+    path, _ = build_workspace(root, n=300, seed=6)
+    accounts = AccountStore(root / "app.sqlite")
+    password = accounts.add_user("ana", "analyst")
+    accounts.close()
     port = _free_port()
     threadline = Path(sys.executable).with_name("threadline")
     process = subprocess.Popen(
-        [str(threadline), "serve", "--workspace", str(path), "--port", str(port)],
+        [
+            str(threadline),
+            "serve",
+            "--workspace",
+            str(path),
+            "--port",
+            str(port),
+            "--db",
+            str(root / "app.sqlite"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -68,20 +82,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                         + (process.stderr.read().decode() if process.stderr else "")
                     ) from None
                 time.sleep(0.2)
-        yield base
+        yield base, password
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
-def p(server: str) -> Iterator[Any]:
+def p(server: tuple[str, str]) -> Iterator[Any]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (.ci/run does)")
     with playwright_api.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=server)
-        yield context.new_page()
+        base, password = server
+        context = browser.new_context(base_url=base)
+        page = context.new_page()
+        # Everything needs sign-in: the first page is the sign-in form.
+        page.goto("/networks")
+        playwright_api.expect(page.locator("h1")).to_have_text("Sign in")
+        page.fill("#name", "ana")
+        page.fill("#password", password)
+        page.click("#login-form button")
+        playwright_api.expect(page.locator("h1")).to_have_text("Networks")
+        playwright_api.expect(page.locator("#signed-in")).to_contain_text("ana")
+        yield page
         browser.close()
 
 
@@ -118,7 +142,7 @@ def test_screening_form(p: Any) -> None:
     p.goto("/screen")
     p.fill("#text", "Agency pays travel and visa. Passport kept by the boss, fee $300 first")
     p.select_option("#profile", "job")
-    p.click("button[type=submit]")
+    p.click("#screen-form button")
     score = p.locator("#score")
     playwright_api.expect(score).to_be_visible()
     assert float(score.inner_text()) >= 0.5

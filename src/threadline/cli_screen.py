@@ -212,6 +212,14 @@ def serve_command(
         Path | None,
         typer.Option("--workspace", help="Also serve the analyst pages over this workspace."),
     ] = None,
+    db: Annotated[
+        str,
+        typer.Option(
+            "--db",
+            envvar="THREADLINE_APP_DB",
+            help="Accounts database (users, tokens, audit): a file path or SQLAlchemy URL.",
+        ),
+    ] = "threadline-app.sqlite",
 ) -> None:
     """Serve the HTTP API (POST /v1/screen, GET /v1/health; docs at /docs) and the pages."""
     try:
@@ -227,9 +235,18 @@ def serve_command(
     try:
         if workspace is not None and not workspace.is_file():
             _fail(f"no workspace at {workspace}: run `threadline ingest` and `analyze` first")
-        application = create_app(_screen_settings(settings), workspace=workspace)
+        from threadline.accounts import AccountStore
+
+        accounts = AccountStore(db)
+        application = create_app(_screen_settings(settings), workspace=workspace, accounts=accounts)
     except ThreadlineError as exc:
         _fail(str(exc))
+    if not accounts.users() and not accounts.tokens():
+        _err.print(
+            "no users or API tokens yet: create one with `threadline users add NAME --role "
+            f"admin --db {db}` (everything but /v1/health needs sign-in)",
+            highlight=False,
+        )
     _err.print(f"serving on http://{host}:{port}/ (Ctrl-C stops)", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
 

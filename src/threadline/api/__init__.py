@@ -18,10 +18,12 @@ from typing import Any
 from fastapi import FastAPI
 
 from threadline import __version__, web
+from threadline.accounts import AccountStore, RateLimiter
 from threadline.api import health, screen
 from threadline.indicators.scoring import ScreenSettings
 from threadline.screening import Screener
 from threadline.settings import Settings
+from threadline.web import auth
 
 __all__ = ["create_app"]
 
@@ -34,12 +36,21 @@ def _screen_settings(settings: Settings | ScreenSettings | None) -> ScreenSettin
 
 
 def create_app(
-    settings: Settings | ScreenSettings | None = None, *, workspace: Path | str | None = None
+    settings: Settings | ScreenSettings | None = None,
+    *,
+    workspace: Path | str | None = None,
+    accounts: AccountStore | Path | str | None = None,
+    rate_per_minute: float = 600,
+    rate_burst: int = 60,
 ) -> FastAPI:
     """The Threadline app (``settings``: the project settings or just their screen part).
 
     With a ``workspace``, the analyst pages over it are served too (:mod:`threadline.web`);
-    without one, the screening API and the screening form.
+    without one, the screening API and the screening form. With ``accounts`` (an
+    :class:`AccountStore` or its database), everything but ``/v1/health`` needs a signed-in
+    user or an API token, and API clients are rate-limited per client (``rate_per_minute``
+    on average, bursts of ``rate_burst``); ``threadline serve`` always passes one. Without,
+    the app is open: only for embedding behind a gateway that authenticates.
     """
     screen_settings = _screen_settings(settings)
 
@@ -72,6 +83,13 @@ def create_app(
         redoc_url=None,
     )
     app.state.screener = Screener(settings=screen_settings)
+    if accounts is not None:
+        app.state.accounts = (
+            accounts if isinstance(accounts, AccountStore) else AccountStore(accounts)
+        )
+        app.state.rate_limiter = RateLimiter(rate_per_minute, rate_burst)
+        app.middleware("http")(auth.authenticate)
+        app.include_router(auth.router)
     app.include_router(health.router)
     app.include_router(screen.router)
     web.mount(app, workspace)

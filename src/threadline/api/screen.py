@@ -18,6 +18,7 @@ from pydantic.json_schema import models_json_schema
 
 from threadline.errors import ThreadlineError
 from threadline.screening import Screener
+from threadline.web.auth import need
 
 router = APIRouter(prefix="/v1", tags=["screen"])
 
@@ -167,6 +168,7 @@ def _meta(post: PostIn) -> dict[str, Any]:
     },
 )
 async def screen_posts(request: Request) -> Response:
+    need(request, "screen")
     screener: Screener = request.app.state.screener
     limits = screener.settings
     body = await _body(request, MAX_BODY_BYTES)

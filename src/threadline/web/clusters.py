@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from threadline.cluster import SLOT
 from threadline.extract.place import resolve
+from threadline.web.auth import need
 from threadline.web.charts import circuit, timeline
 from threadline.web.templating import reader_of, render
 
@@ -16,11 +17,13 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/clusters", response_class=HTMLResponse)
 def cluster_list(request: Request) -> Response:
+    need(request, "view")
     return render(request, "clusters.html", {"clusters": reader_of(request).clusters(limit=200)})
 
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
 def cluster_page(request: Request, cluster_id: str) -> Response:
+    need(request, "view")
     page = reader_of(request).cluster(cluster_id)
     if page is None:
         raise HTTPException(404, f"no cluster {cluster_id!r} in this workspace")

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from threadline.extract.place import resolve
 from threadline.steps.link import NETWORK_ORDERS
+from threadline.web.auth import audit, need
 from threadline.web.charts import circuit, timeline
 from threadline.web.templating import reader_of, render
 
@@ -35,6 +36,7 @@ def network_list(
     city: Annotated[str, Query(max_length=100)] = "",
     sort: Annotated[str, Query()] = "score",
 ) -> Response:
+    need(request, "view")
     if pattern and pattern not in PATTERNS:
         raise HTTPException(422, f"unknown pattern {pattern!r}; one of {', '.join(PATTERNS)}")
     if sort not in SORTS:
@@ -61,10 +63,12 @@ def network_list(
 
 @router.get("/networks/{network_id}", response_class=HTMLResponse)
 def network_page(request: Request, network_id: str) -> Response:
+    need(request, "view")
     reader = reader_of(request)
     item = reader.network(network_id)
     if item is None:
         raise HTTPException(404, f"no network {network_id!r} in this workspace")
+    audit(request, "network.view", f"network:{network_id}")
     activity = reader.network_activity(network_id)
     places = {loc: resolve(loc) for _, loc, _ in activity if loc}
     stops = circuit((when, places.get(loc or "")) for when, loc, _ in activity)
@@ -87,5 +91,8 @@ def network_page(request: Request, network_id: str) -> Response:
 
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request, q: Annotated[str, Query(max_length=500)] = "") -> Response:
+    need(request, "view")
     answer = reader_of(request).find(q) if q.strip() else None
+    if answer is not None:
+        audit(request, "search", "identifiers", q[:200])
     return render(request, "search.html", {"q": q, "answer": answer})

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
+from threadline.web.auth import need
 from threadline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -13,6 +14,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request) -> Response:
+    need(request, "view")
     reader = getattr(request.app.state, "reader", None)
     if reader is None:
         return RedirectResponse("/screen", status_code=303)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
+from threadline.web.auth import audit, need
 from threadline.web.highlight import Mark, segments
 from threadline.web.templating import reader_of, render
 
@@ -14,9 +15,11 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/posts/{post_id}", response_class=HTMLResponse)
 def post_page(request: Request, post_id: str) -> Response:
+    need(request, "view")
     page = reader_of(request).post(post_id)
     if page is None:
         raise HTTPException(404, f"no post {post_id!r} in this workspace")
+    audit(request, "post.view", f"post:{post_id}")
     fields = {}
     for name, text in (("title", page.title), ("text", page.text)):
         if not text:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from threadline.errors import ThreadlineError
 from threadline.screening import Screener
+from threadline.web.auth import check_csrf, need
 from threadline.web.highlight import Mark, segments
 from threadline.web.templating import render
 
@@ -18,6 +19,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/screen", response_class=HTMLResponse)
 def screen_form(request: Request) -> Response:
+    need(request, "screen")
     return render(request, "screen.html", {"text": "", "result": None, "error": None})
 
 
@@ -26,7 +28,10 @@ def screen_submit(
     request: Request,
     text: Annotated[str, Form(max_length=200_000)],
     profile: Annotated[str, Form()] = "",
+    csrf: Annotated[str | None, Form(max_length=128)] = None,
 ) -> Response:
+    need(request, "screen")
+    check_csrf(request, csrf)
     screener: Screener = request.app.state.screener
     try:
         result = screener.screen(text, profile=profile or None)

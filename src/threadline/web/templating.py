@@ -21,7 +21,12 @@ templates.env.globals["version"] = __version__
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     """A page: ``context`` plus what every page shows (the workspace's name)."""
     reader: WorkspaceReader | None = getattr(request.app.state, "reader", None)
-    context = {"workspace": reader.path.name if reader else None, **context}
+    context = {
+        "workspace": reader.path.name if reader else None,
+        "principal": getattr(request.state, "principal", None),
+        "csrf": getattr(request.state, "csrf", ""),
+        **context,
+    }
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 

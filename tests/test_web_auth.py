@@ -1,0 +1,150 @@
+"""Sign-in, sessions, CSRF, API tokens, rate limits and the audit trail of the served app."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from threadline.accounts import AccountStore
+from threadline.api import create_app
+from threadline.workspace import Workspace
+from web_fixtures import build_workspace
+
+POST = {"text": "Barely legal 17 yo, ask my manager"}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_workspace(tmp_path_factory.mktemp("auth"), n=300, seed=2)[0]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> AccountStore:
+    return AccountStore(tmp_path / "app.sqlite")
+
+
+@pytest.fixture
+def client(workspace: Path, store: AccountStore) -> Iterator[TestClient]:
+    with TestClient(create_app(workspace=workspace, accounts=store)) as test_client:
+        yield test_client
+
+
+def _sign_in(client: TestClient, name: str, password: str, next_path: str = "/") -> Any:
+    form = client.get(f"/login?next={next_path}")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token is not None
+    return client.post(
+        "/login",
+        data={"name": name, "password": password, "csrf": token.group(1), "next": next_path},
+        follow_redirects=False,
+    )
+
+
+def test_everything_but_health_needs_a_principal(client: TestClient) -> None:
+    page = client.get("/networks", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/login?next=/networks"
+    api = client.post("/v1/screen", json=POST)
+    assert api.status_code == 401 and api.headers["www-authenticate"] == "Bearer"
+    assert client.get("/openapi.json", follow_redirects=False).status_code == 303
+    assert client.get("/v1/health").status_code == 200
+    assert client.get("/static/app.css").status_code == 200
+
+
+def test_sign_in_sets_a_strict_http_only_session(client: TestClient, store: AccountStore) -> None:
+    password = store.add_user("ana", "analyst")
+    wrong = _sign_in(client, "ana", "not-it")
+    assert wrong.status_code == 401 and "wrong name or password" in wrong.text
+    done = _sign_in(client, "ana", password, "/networks")
+    assert done.status_code == 303 and done.headers["location"] == "/networks"
+    cookie = done.headers["set-cookie"]
+    assert "tl_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    page = client.get("/networks")
+    assert page.status_code == 200 and 'id="signed-in">ana (analyst)' in page.text
+    actions = [entry.action for entry in store.audit()]
+    assert "login" in actions and "login.failed" in actions
+
+
+def test_sign_in_refuses_forged_forms_and_open_redirects(
+    client: TestClient, store: AccountStore
+) -> None:
+    password = store.add_user("ana", "viewer")
+    client.get("/login")
+    forged = client.post(
+        "/login", data={"name": "ana", "password": password, "csrf": "x" * 43, "next": "/"}
+    )
+    assert forged.status_code == 403
+    away = _sign_in(client, "ana", password, "//evil.example/steal")
+    assert away.status_code == 303 and away.headers["location"] == "/"
+
+
+def test_forms_need_the_session_csrf_token(client: TestClient, store: AccountStore) -> None:
+    password = store.add_user("ana", "analyst")
+    _sign_in(client, "ana", password)
+    form = client.get("/screen")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token is not None
+    assert client.post("/screen", data={"text": "barely legal"}).status_code == 403
+    bad = client.post("/screen", data={"text": "barely legal", "csrf": "forged"})
+    assert bad.status_code == 403
+    good = client.post("/screen", data={"text": "barely legal", "csrf": token.group(1)})
+    assert good.status_code == 200 and 'id="score"' in good.text
+    assert client.post("/logout", data={"csrf": "forged"}).status_code == 403
+    out = client.post("/logout", data={"csrf": token.group(1)}, follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/networks", follow_redirects=False).status_code == 303
+
+
+def test_api_tokens_authenticate_and_revocation_is_immediate(
+    client: TestClient, store: AccountStore
+) -> None:
+    token_id, secret = store.create_token("platform", "viewer")
+    headers = {"Authorization": f"Bearer {secret}"}
+    ok = client.post("/v1/screen", json=POST, headers=headers)
+    assert ok.status_code == 200 and ok.json()["flagged"]
+    store.revoke_token(token_id)
+    revoked = client.post("/v1/screen", json=POST, headers=headers)
+    assert revoked.status_code == 401 and "revoked" in revoked.json()["detail"]
+
+
+def test_rate_limit_answers_429_with_retry_after(workspace: Path, store: AccountStore) -> None:
+    _, secret = store.create_token("burst", "analyst")
+    headers = {"Authorization": f"Bearer {secret}"}
+    app = create_app(workspace=workspace, accounts=store, rate_per_minute=6, rate_burst=2)
+    with TestClient(app) as limited:
+        codes = [
+            limited.post("/v1/screen", json=POST, headers=headers).status_code for _ in range(3)
+        ]
+        assert codes == [200, 200, 429]
+        refused = limited.post("/v1/screen", json=POST, headers=headers)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert "rate limit" in refused.json()["detail"]
+
+
+def test_network_views_are_audited(
+    client: TestClient, store: AccountStore, workspace: Path
+) -> None:
+    password = store.add_user("ana", "analyst")
+    _sign_in(client, "ana", password)
+    with Workspace.open(workspace, read_only=True) as ws:
+        network = ws.engine.scalar("SELECT network_id FROM networks ORDER BY score DESC LIMIT 1")
+    assert client.get(f"/networks/{network}").status_code == 200
+    entry = store.audit(limit=1)[0]
+    assert (entry.actor, entry.action, entry.resource) == (
+        "user:ana",
+        "network.view",
+        f"network:{network}",
+    )
+    assert store.verify_audit()[0]
+
+
+def test_a_disabled_user_is_signed_out(client: TestClient, store: AccountStore) -> None:
+    password = store.add_user("ana", "analyst")
+    _sign_in(client, "ana", password)
+    assert client.get("/networks").status_code == 200
+    store.disable_user("ana")
+    assert client.get("/networks", follow_redirects=False).status_code == 303
