@@ -126,7 +126,7 @@ def test_screen_eval_on_a_small_corpus(tmp_path: Path) -> None:
     assert mismatched.exit_code == 2
 
 
-def test_serve_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import uvicorn
     from fastapi import FastAPI
 
@@ -136,8 +136,12 @@ def test_serve_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> Non
         calls.append((app, kwargs))
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
-    result = runner.invoke(screen_app, ["serve", "--port", "8123"])
+    result = runner.invoke(
+        screen_app, ["serve", "--port", "8123", "--db", str(tmp_path / "app.sqlite")]
+    )
     assert result.exit_code == 0, result.output
     ((app, kwargs),) = calls
     assert isinstance(app, FastAPI)
     assert kwargs["host"] == "127.0.0.1" and kwargs["port"] == 8123
+    # No users yet: serve says how to create one (everything needs sign-in).
+    assert "threadline users add" in result.output
