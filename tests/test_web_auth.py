@@ -148,3 +148,90 @@ def test_a_disabled_user_is_signed_out(client: TestClient, store: AccountStore) 
     assert client.get("/networks").status_code == 200
     store.disable_user("ana")
     assert client.get("/networks", follow_redirects=False).status_code == 303
+
+
+def _csrf(page_text: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page_text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_analysts_label_networks_and_the_ranking_can_be_refit(
+    client: TestClient, store: AccountStore, workspace: Path
+) -> None:
+    password = store.add_user("ana", "analyst")
+    _sign_in(client, "ana", password)
+    with Workspace.open(workspace, read_only=True) as ws:
+        ranked = [
+            r[0]
+            for r in ws.engine.fetchall(
+                "SELECT network_id FROM networks ORDER BY score DESC, network_id"
+            )
+        ]
+    page = client.get(f"/networks/{ranked[0]}")
+    token = _csrf(page.text)
+    assert 'id="label-form"' in page.text
+    labelled = client.post(
+        f"/networks/{ranked[0]}/label",
+        data={
+            "label": "trafficking",
+            "confidence": "0.9",
+            "note": "same phone, 4 personas",
+            "csrf": token,
+        },
+        follow_redirects=False,
+    )
+    assert labelled.status_code == 303
+    shown = client.get(f"/networks/{ranked[0]}")
+    assert (
+        'id="current-label"' in shown.text
+        and "trafficking" in shown.text
+        and "by ana" in shown.text
+    )
+    assert (
+        client.post(
+            f"/networks/{ranked[0]}/label", data={"label": "nonsense", "csrf": token}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/networks/{ranked[0]}/label", data={"label": "scam", "csrf": "forged"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post("/networks/nw-none/label", data={"label": "scam", "csrf": token}).status_code
+        == 404
+    )
+    before = client.get("/labels")
+    assert 'id="refit-problem"' in before.text  # one class only: nothing to fit yet
+    for network in ranked[-3:]:
+        client.post(f"/networks/{network}/label", data={"label": "independent", "csrf": token})
+    client.post(f"/networks/{ranked[1]}/label", data={"label": "trafficking", "csrf": token})
+    after = client.get("/labels")
+    assert 'id="refit-weights"' in after.text and 'id="refit-ranking"' in after.text
+    assert 'id="next-to-review"' in after.text
+    export = client.get("/labels.json")
+    assert export.status_code == 200 and "attachment" in export.headers["content-disposition"]
+    items = export.json()
+    assert (
+        len(items) == 5 and items[0]["labelled_by"] == "ana" and items[0]["target_id"] == ranked[0]
+    )
+    assert items[0]["note"] == "same phone, 4 personas" and items[0]["confidence"] == 0.9
+    actions = [entry.action for entry in store.audit(limit=50)]
+    assert actions.count("label") == 5 and "export" in actions
+
+
+def test_viewers_may_not_label_or_export(
+    client: TestClient, store: AccountStore, workspace: Path
+) -> None:
+    password = store.add_user("vic", "viewer")
+    _sign_in(client, "vic", password)
+    with Workspace.open(workspace, read_only=True) as ws:
+        network = ws.engine.scalar("SELECT network_id FROM networks LIMIT 1")
+    token = _csrf(client.get(f"/networks/{network}").text)
+    refused = client.post(f"/networks/{network}/label", data={"label": "scam", "csrf": token})
+    assert refused.status_code == 403
+    assert client.get("/labels.json").status_code == 403
+    assert client.get("/labels").status_code == 200

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from threadline.web import clusters, networks, overview, posts, screen_form
+from threadline.web import clusters, labelling, networks, overview, posts, screen_form
 from threadline.web.reader import WorkspaceReader
 from threadline.web.templating import STATIC_DIR, render
 
@@ -26,7 +26,7 @@ def mount(app: FastAPI, workspace: Path | str | None) -> None:
     """Add the pages to ``app``; with no workspace, only the screening form is served."""
     app.state.reader = WorkspaceReader(workspace) if workspace is not None else None
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (overview, networks, posts, clusters, screen_form):
+    for module in (overview, networks, labelling, posts, clusters, screen_form):
         app.include_router(module.router)
 
     @app.exception_handler(HTTPException)

@@ -4,13 +4,14 @@ graph of posts and what they share, the timeline, the circuit, and its template 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from threadline.extract.place import resolve
+from threadline.labels import LABELS
 from threadline.steps.link import NETWORK_ORDERS
 from threadline.web.auth import audit, need
 from threadline.web.charts import circuit, timeline
@@ -85,8 +86,19 @@ def network_page(request: Request, network_id: str) -> Response:
             "circuit": [stop.to_dict() for stop in stops],
             "personas": personas.most_common(),
             "graph": reader.network_graph(network_id),
+            "labels": _labels_of(request, network_id),
+            "label_names": LABELS,
         },
     )
+
+
+def _labels_of(request: Request, network_id: str) -> list[Any] | None:
+    """The network's labels, newest first (None when the app has no accounts)."""
+    if getattr(request.app.state, "accounts", None) is None:
+        return None
+    from threadline.web.labelling import label_book
+
+    return [item for item in reversed(label_book(request).all()) if item.target_id == network_id]
 
 
 @router.get("/search", response_class=HTMLResponse)
