@@ -403,3 +403,19 @@ def test_find_sees_posts_extracted_after_the_last_link(
         link_step(ws)
         (match,) = find(ws, "702-555-0199")["matches"]
         assert match["post_ids"] == ["late-1"]
+
+
+def test_cli_export_and_verify_pack(linked: tuple[Path, Path], tmp_path: Path) -> None:
+    path, _ = linked
+    with Workspace.open(path, read_only=True) as ws:
+        network = load_networks(ws, limit=1)[0]["id"]
+    out = tmp_path / "pack.zip"
+    made = runner.invoke(app, ["export", network, "-w", str(path), "--out", str(out), "--mask"])
+    assert made.exit_code == 0, made.output
+    checked = runner.invoke(app, ["verify-pack", str(out)])
+    assert checked.exit_code == 0 and "verified" in checked.stdout and "masked" in checked.stdout
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(out.read_bytes()[:-40])
+    assert runner.invoke(app, ["verify-pack", str(broken)]).exit_code == 1
+    missing = runner.invoke(app, ["export", "nw-none", "-w", str(path), "--out", str(out)])
+    assert missing.exit_code == 2

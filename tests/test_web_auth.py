@@ -235,3 +235,87 @@ def test_viewers_may_not_label_or_export(
     assert refused.status_code == 403
     assert client.get("/labels.json").status_code == 403
     assert client.get("/labels").status_code == 200
+
+
+def test_evidence_pack_verifies_and_masks(
+    client: TestClient, store: AccountStore, workspace: Path
+) -> None:
+    import io
+    import zipfile
+
+    import orjson
+
+    from threadline.web.evidence import PackError, verify_pack
+
+    password = store.add_user("ana", "analyst")
+    _sign_in(client, "ana", password)
+    with Workspace.open(workspace, read_only=True) as ws:
+        network, phone = ws.engine.fetchone(
+            "SELECT n.network_id, i.canonical FROM network_identifiers i JOIN networks n "
+            "USING (network_id) WHERE i.kind = 'phone' ORDER BY n.score DESC LIMIT 1"
+        ) or ("", "")
+    token = _csrf(client.get(f"/networks/{network}").text)
+    plain = client.post(f"/networks/{network}/export", data={"csrf": token})
+    assert plain.status_code == 200 and plain.headers["content-type"] == "application/zip"
+    manifest = verify_pack(plain.content)
+    assert manifest["network"] == network and manifest["exported_by"] == "ana"
+    assert manifest["masked"] is False and len(manifest["workspace"]["sha256"]) == 64
+    assert set(manifest["files"]) == {"network.html", "network.json"}
+    archive = zipfile.ZipFile(io.BytesIO(plain.content))
+    assert phone in archive.read("network.json").decode()
+    html = archive.read("network.html").decode()
+    assert "<script" not in html and "https://" not in html
+    masked = client.post(f"/networks/{network}/export", data={"csrf": token, "mask": "true"})
+    masked_files = zipfile.ZipFile(io.BytesIO(masked.content))
+    for name in ("network.json", "network.html"):
+        assert phone not in masked_files.read(name).decode()
+    assert verify_pack(masked.content)["masked"] is True
+    document = orjson.loads(masked_files.read("network.json"))
+    assert any("[phone " in item["value"] for item in document["network"]["identifiers"])
+    # Any change to a file is found.
+    tampered = io.BytesIO()
+    with zipfile.ZipFile(tampered, "w") as out:
+        for name in archive.namelist():
+            data = archive.read(name)
+            out.writestr(
+                name, data.replace(b"Network", b"Netw0rk") if name == "network.html" else data
+            )
+    with pytest.raises(PackError, match=r"network\.html"):
+        verify_pack(tampered.getvalue())
+    with pytest.raises(PackError, match="not an evidence pack"):
+        verify_pack(b"not a zip")
+    assert client.post("/networks/nw-none/export", data={"csrf": token}).status_code == 404
+    assert client.post(f"/networks/{network}/export", data={"csrf": "forged"}).status_code == 403
+    exports = [e for e in store.audit(limit=20) if e.action == "export"]
+    assert len(exports) == 2 and exports[0].detail == "evidence pack (masked)"
+
+
+def test_network_list_is_paginated(
+    client: TestClient, store: AccountStore, workspace: Path
+) -> None:
+    password = store.add_user("ana", "viewer")
+    _sign_in(client, "ana", password)
+    with Workspace.open(workspace, read_only=True) as ws:
+        total = ws.count("networks")
+        ranked = [
+            r[0]
+            for r in ws.engine.fetchall(
+                "SELECT network_id FROM networks ORDER BY score DESC, network_id"
+            )
+        ]
+    first = client.get("/networks")
+    ids = re.findall(r'<tr><td><a href="/networks/(nw-[0-9a-f]+)">', first.text)
+    assert ids == ranked[:100]
+    if total > 100:
+        assert 'rel="next"' in first.text
+        second = client.get("/networks", params={"page": 2})
+        assert (
+            re.findall(r'<tr><td><a href="/networks/(nw-[0-9a-f]+)">', second.text)
+            == ranked[100:200]
+        )
+        assert 'rel="prev"' in second.text
+    assert client.get("/networks", params={"page": 0}).status_code == 422
+    beyond = client.get("/networks", params={"page": 999})
+    assert (
+        beyond.status_code == 200 and "/networks/nw-" not in beyond.text.split('id="networks"')[1]
+    )

@@ -183,3 +183,33 @@ def test_search_then_follow_to_the_network(p: Any) -> None:
     playwright_api.expect(p.locator(".match h2").first).to_contain_text("+12125550123")
     p.locator(".match a[href^='/posts/']").first.click()
     playwright_api.expect(p.locator("#post-text mark.id-phone").first).to_be_visible()
+
+
+ARTIFACTS = Path(os.environ.get("THREADLINE_TEST_ARTIFACTS", "test-artifacts"))
+
+
+def test_top_network_renders_is_labelled_and_exported(p: Any) -> None:
+    from threadline.web.evidence import verify_pack
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    p.goto("/networks")
+    top = p.locator("#networks a").first
+    network = top.inner_text()
+    top.click()
+    playwright_api.expect(p.locator("#network-graph")).to_have_attribute(
+        "data-ready", re.compile(r"^[1-9]\d*$")
+    )
+    assert p.locator("#timeline rect.bar").count() >= 1
+    stops = p.locator("#circuit tr").count() - 1
+    playwright_api.expect(p.locator("#circuit-map")).to_have_attribute("data-ready", str(stops))
+    p.screenshot(path=str(ARTIFACTS / "network.png"), full_page=True)
+    p.select_option("#label", "trafficking")
+    p.fill("#note", "four personas behind one phone")
+    p.click("#label-form button")
+    playwright_api.expect(p.locator("#current-label")).to_contain_text("trafficking")
+    with p.expect_download() as download_info:
+        p.click("#export-form button")
+    pack = Path(download_info.value.path()).read_bytes()
+    manifest = verify_pack(pack)
+    assert manifest["network"] == network and manifest["exported_by"] == "ana"
+    (ARTIFACTS / f"{network}-evidence.zip").write_bytes(pack)

@@ -233,3 +233,50 @@ def report_command(
     except (ThreadlineError, OSError) as exc:
         _fail(str(exc))
     _out.print(f"wrote {path}", highlight=False)
+
+
+@networks_app.command("export")
+def export_command(
+    network_id: Annotated[str, typer.Argument(help="A network id (nw-...).")],
+    workspace: WorkspaceOption,
+    out: Annotated[Path, typer.Option("--out", help="The zip to write.")],
+    mask: Annotated[
+        bool, typer.Option("--mask", help="Mask phones, emails, handles, payments, wallets, links.")
+    ] = False,
+) -> None:
+    """Write a network's evidence pack: HTML, JSON and a SHA-256 manifest in one zip."""
+    try:
+        from threadline.web.evidence import build_pack
+    except ImportError as exc:
+        _fail(f"evidence packs need the 'api' extra ({exc.name} is missing)")
+    try:
+        data = build_pack(workspace, network_id, mask=mask)
+    except ThreadlineError as exc:
+        _fail(str(exc))
+    partial = out.with_name(out.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(out)
+    _out.print(f"wrote {out} ({len(data):,} bytes)", highlight=False)
+
+
+@networks_app.command("verify-pack")
+def verify_pack_command(
+    pack: Annotated[Path, typer.Argument(help="An evidence pack (zip).")],
+) -> None:
+    """Check every file of an evidence pack against the SHA-256 in its manifest."""
+    from threadline.web.evidence import PackError, verify_pack
+
+    if not pack.is_file():
+        _fail(f"file not found: {pack}")
+    try:
+        manifest = verify_pack(pack.read_bytes())
+    except PackError as exc:
+        _err.print(f"[bold red]NOT VERIFIED:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    _out.print(
+        f"verified: {len(manifest['files'])} files match their SHA-256; network "
+        f"{manifest['network']}, exported {manifest['exported_at']} by {manifest['exported_by']} "
+        f"from {manifest['workspace']['name']} (sha256 {manifest['workspace']['sha256'][:16]}…), "
+        f"{manifest['software']}{', masked' if manifest['masked'] else ''}",
+        highlight=False,
+    )

@@ -412,6 +412,7 @@ def load_networks(
     workspace: Workspace,
     *,
     limit: int | None = None,
+    offset: int = 0,
     min_score: float = 0.0,
     network: str | None = None,
     pattern: str | None = None,
@@ -443,6 +444,9 @@ def load_networks(
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
+    if offset:
+        sql += " OFFSET ?"
+        params.append(offset)
     engine = workspace.engine
     heads = engine.fetchall(sql, params)
     if not heads:

@@ -46,6 +46,35 @@ def label_network(
     return RedirectResponse(f"/networks/{network_id}#labels", status_code=303)
 
 
+@router.post("/networks/{network_id}/export")
+def export_pack(
+    request: Request,
+    network_id: str,
+    csrf: Annotated[str, Form(max_length=128)],
+    mask: Annotated[bool, Form()] = False,
+) -> Response:
+    """The network's evidence pack (a zip with a SHA-256 manifest), masked on request."""
+    from threadline.web.evidence import PackError, build_pack
+
+    principal = need(request, "export")
+    check_csrf(request, csrf)
+    reader = reader_of(request)
+    try:
+        data = build_pack(
+            reader.path, network_id, mask=mask, exported_by=principal.name if principal else "open"
+        )
+    except PackError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    audit(
+        request, "export", f"network:{network_id}", "evidence pack" + (" (masked)" if mask else "")
+    )
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{network_id}-evidence.zip"'},
+    )
+
+
 @router.get("/labels", response_class=HTMLResponse)
 def labels_page(request: Request) -> Response:
     need(request, "view")

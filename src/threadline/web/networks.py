@@ -27,6 +27,8 @@ PATTERNS = (
     "independent_reposter",
 )
 SORTS = tuple(NETWORK_ORDERS)
+#: Networks per page of the list.
+PAGE_SIZE = 100
 
 
 @router.get("/networks", response_class=HTMLResponse)
@@ -36,25 +38,32 @@ def network_list(
     pattern: Annotated[str, Query()] = "",
     city: Annotated[str, Query(max_length=100)] = "",
     sort: Annotated[str, Query()] = "score",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     need(request, "view")
     if pattern and pattern not in PATTERNS:
         raise HTTPException(422, f"unknown pattern {pattern!r}; one of {', '.join(PATTERNS)}")
     if sort not in SORTS:
         raise HTTPException(422, f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
-    rows = reader_of(request).networks(
-        limit=100_000, min_score=min_score, pattern=pattern or None, city=city or None
+    reader = reader_of(request)
+    rows = reader.networks(
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+        min_score=min_score,
+        pattern=pattern or None,
+        city=city or None,
+        order_by=sort,
     )
-    if sort != "score":
-        rows.sort(
-            key=lambda row: (row[sort] is None, row[sort] or ""), reverse=sort != "first_seen"
-        )
+    more = len(rows) > PAGE_SIZE
     return render(
         request,
         "networks.html",
         {
-            "networks": rows[:200],
-            "total": len(rows),
+            "networks": rows[:PAGE_SIZE],
+            "total": reader.network_count(),
+            "page": page,
+            "more": more,
+            "first_rank": (page - 1) * PAGE_SIZE + 1,
             "filters": {"min_score": min_score, "pattern": pattern, "city": city, "sort": sort},
             "patterns": PATTERNS,
             "sorts": SORTS,

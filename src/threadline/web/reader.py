@@ -176,6 +176,7 @@ class WorkspaceReader:
         self,
         *,
         limit: int = 200,
+        offset: int = 0,
         min_score: float = 0.0,
         pattern: str | None = None,
         city: str | None = None,
@@ -185,7 +186,13 @@ class WorkspaceReader:
         on their circuit."""
         with self._session() as ws:
             return load_networks(
-                ws, limit=limit, min_score=min_score, pattern=pattern, place=city, order_by=order_by
+                ws,
+                limit=limit,
+                offset=offset,
+                min_score=min_score,
+                pattern=pattern,
+                place=city,
+                order_by=order_by,
             )
 
     def network_count(self) -> int:
