@@ -59,6 +59,9 @@ def create_app(
         # Everything loaded so far (modules, the library, the automaton's Python side) lives as
         # long as the server: move it out of the cyclic collector's reach, so that a full
         # collection does not stall requests for tens of milliseconds (p99 latency).
+        reader = getattr(app.state, "reader", None)
+        if reader is not None:
+            reader.warm_up()
         gc.collect()
         gc.freeze()
         try:

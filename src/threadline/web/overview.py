@@ -22,7 +22,7 @@ def overview(request: Request) -> Response:
         request,
         "overview.html",
         {
-            "summary": reader.summary(top=10),
+            "summary": reader.summary(),
             "flagged": reader.top_flagged(limit=15),
             "clusters": reader.clusters(limit=10),
             "leads": reader.networks(limit=10),

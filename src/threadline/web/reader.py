@@ -67,6 +67,21 @@ class WorkspaceReader:
         self.path = Path(path)
         self._workspace = Workspace.open(self.path, read_only=True)
         self._lock = threading.Lock()
+        #: Whole-corpus figures, computed once: the workspace cannot change while it is served
+        #: (it is open read-only, and DuckDB lets no other process write it meanwhile).
+        self._summary: WorkspaceSummary | None = None
+        self._top_flagged: dict[int, list[tuple[str, float, str, str, str]]] = {}
+
+    def warm_up(self) -> None:
+        """Compute the whole-corpus figures and load the place tables before the first
+        request, so that no analyst waits for them."""
+        from threadline.extract.place import resolve
+        from threadline.geo import coordinates
+
+        self.summary()
+        self.top_flagged(limit=15)
+        coordinates("Houston, TX, US")
+        resolve("Houston, TX")
 
     def close(self) -> None:
         with self._lock:
@@ -77,16 +92,22 @@ class WorkspaceReader:
         with self._lock:
             yield self._workspace
 
-    def summary(self, top: int = 10) -> WorkspaceSummary:
+    def summary(self) -> WorkspaceSummary:
+        """The workspace's counts and its ten most shared contacts (computed once)."""
         with self._session() as ws:
-            return summarize(ws, top=top)
+            if self._summary is None:
+                self._summary = summarize(ws, top=10)
+            return self._summary
 
     def clusters(self, limit: int = 50) -> list[ClusterRow]:
         with self._session() as ws:
             return load_clusters(ws, limit=limit)
 
     def top_flagged(self, limit: int = 20) -> list[tuple[str, float, str, str, str]]:
-        """The highest screening scores: (post_id, score, band, profile, title or text start)."""
+        """The highest screening scores: (post_id, score, band, profile, title or text start),
+        computed once per ``limit``."""
+        if limit in self._top_flagged:
+            return self._top_flagged[limit]
         with self._session() as ws:
             rows = ws.engine.fetchall(
                 """SELECT s.post_id, s.score, s.band, s.profile,
@@ -95,7 +116,9 @@ class WorkspaceReader:
                    WHERE s.flagged ORDER BY s.score DESC, s.post_id LIMIT ?""",
                 [limit],
             )
-        return [(str(a), float(b), str(c), str(d), str(e)) for a, b, c, d, e in rows]
+        found = [(str(a), float(b), str(c), str(d), str(e)) for a, b, c, d, e in rows]
+        self._top_flagged[limit] = found
+        return found
 
     def post(self, post_id: str) -> PostPage | None:
         with self._session() as ws:
