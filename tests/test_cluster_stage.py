@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from threadline.cli import app
-from threadline.cluster import SLOT
+from threadline.cluster import SLOT, ClusterSettings
 from threadline.engine.duckdb import DuckDBEngine
 from threadline.ingest import ingest
 from threadline.pipeline import analyze
@@ -228,3 +228,93 @@ def test_evaluate_clusters_command(tmp_path: Path) -> None:
         app, ["evaluate", "clusters", "--posts", str(truth), "--truth", str(truth)]
     )
     assert wrong.exit_code != 0
+
+
+def _split_workspace(tmp_path: Path, n: int = 1200, seed: int = 3, first: int = 1000) -> Path:
+    records = [record for record, _ in generate(n, seed)]
+    (tmp_path / "a.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records[:first]))
+    (tmp_path / "b.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records[first:]))
+    path = tmp_path / "w.duckdb"
+    with Workspace.open(path) as ws:
+        ingest(ws, [tmp_path / "a.jsonl"])
+        assert cluster_step(ws).counts["mode"] == "full"
+        ingest(ws, [tmp_path / "b.jsonl"])
+    return path
+
+
+def test_new_posts_join_existing_clusters_or_form_new_ones(tmp_path: Path) -> None:
+    path = _split_workspace(tmp_path)
+    # A new template written three times, and a verbatim repost of an existing member.
+    extra = [
+        {"id": f"new-{k}", "text": f"Brand new agency in Reno, Nevada hiring hostesses {k} "
+         "tonight, great tips, travel paid, message the manager on the app for details"}
+        for k in range(3)
+    ]  # fmt: skip
+    with Workspace.open(path) as ws:
+        member, cluster = ws.engine.fetchone(
+            "SELECT post_id, cluster_id FROM cluster_members ORDER BY post_id LIMIT 1"
+        ) or ("", "")
+        text, title = ws.engine.fetchone(
+            "SELECT text, title FROM posts WHERE id = ?", [member]
+        ) or ("", "")
+    extra.append({"id": "repost-1", "text": text, "title": title, "site": "elsewhere"})
+    (tmp_path / "c.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in extra))
+    with Workspace.open(path) as ws:
+        ingest(ws, [tmp_path / "c.jsonl"])
+        before = ws.count("clusters")
+        report = cluster_step(ws).counts
+        assert report["mode"] == "update" and report["new_posts"] == 204
+        assert ws.count("clustered_posts") == ws.count("posts")
+        mine = dict(ws.engine.fetchall("SELECT post_id, cluster_id FROM cluster_members"))
+        assert mine["repost-1"] == cluster
+        assert len({mine.get(f"new-{k}") for k in range(3)}) == 1 and mine.get("new-0")
+        assert ws.count("clusters") > before
+        # Every cluster's size, slot count and fillers agree with its members.
+        assert (
+            ws.engine.scalar(
+                "SELECT count(*) FROM clusters c JOIN (SELECT cluster_id, count(*) n, "
+                "min(len(fillers)) lo, max(len(fillers)) hi FROM cluster_members GROUP BY 1) m "
+                "USING (cluster_id) "
+                "WHERE m.n <> c.size OR m.lo <> c.slot_count OR m.hi <> c.slot_count"
+            )
+            == 0
+        )
+        assert ws.engine.scalar("SELECT min(cohesion) >= 0 AND max(cohesion) <= 1 FROM clusters")
+        assert cluster_step(ws).counts["posts"] == 0
+
+
+def test_changed_settings_or_rebuild_recluster_everything(tmp_path: Path) -> None:
+    path = _split_workspace(tmp_path)
+    with Workspace.open(path) as ws:
+        changed = ClusterSettings(seed=2)
+        assert cluster_step(ws, changed).counts["mode"] == "full"
+        (tmp_path / "d.jsonl").write_bytes(
+            orjson.dumps({"id": "late", "text": "a b c d e f"}) + b"\n"
+        )
+        ingest(ws, [tmp_path / "d.jsonl"])
+        assert cluster_step(ws, changed, rebuild=True).counts["mode"] == "full"
+
+
+def test_a_crash_during_an_update_leaves_the_workspace_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from threadline.steps import cluster as step
+
+    path = _split_workspace(tmp_path)
+    query = (
+        "SELECT (SELECT count(*) FROM clusters), (SELECT count(*) FROM cluster_members), "
+        "(SELECT count(*) FROM clustered_posts), (SELECT post_count FROM cluster_index_meta), "
+        "(SELECT count(*) FROM cluster_index_posts)"
+    )
+    with Workspace.open(path) as ws:
+        before = ws.engine.fetchone(query)
+
+        def broken(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(step, "_store_index", broken)
+        with pytest.raises(RuntimeError, match="disk full"):
+            step.cluster_step(ws)
+        assert ws.engine.fetchone(query) == before
+        monkeypatch.undo()
+        assert step.cluster_step(ws).counts["mode"] == "update"

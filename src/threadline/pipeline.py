@@ -228,7 +228,12 @@ def analyze(
         elif stage == "cluster":
             total = pending_posts(workspace)
             progress = progress_factory(stage, total) if progress_factory else None
-            report = cluster_step(workspace, settings.cluster, progress=progress)
+            report = cluster_step(
+                workspace,
+                settings.cluster,
+                progress=progress,
+                workers=settings.extract.workers or os.cpu_count() or 1,
+            )
         elif stage == "screen":
             total = screen_steps.pending_posts(workspace)
             progress = progress_factory(stage, total) if progress_factory else None

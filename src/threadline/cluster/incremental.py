@@ -47,7 +47,7 @@ from threadline.cluster.settings import ClusterSettings
 from threadline.cluster.template import template_of
 from threadline.cluster.tokens import Shingles, encode, shingle_codes
 
-__all__ = ["ClusterIndex", "IncrementalResult", "build", "update"]
+__all__ = ["ClusterIndex", "IncrementalResult", "build", "describe", "similarities", "update"]
 
 #: Old posts taken per shared bucket as candidates of a new post: a cluster's members fill its
 #: buckets, so a few representatives find it; more would make the cost follow cluster sizes.
@@ -506,3 +506,68 @@ def _grow(
             np.int64
         ),
     )
+
+
+def similarities(
+    texts: Sequence[str], reference: int, index: ClusterIndex, settings: ClusterSettings
+) -> npt.NDArray[np.float64]:
+    """IDF-weighted Jaccard similarity of each text to ``texts[reference]``, over the index's
+    document frequencies (the scale of a batch run's cohesion); 0 for a text too short to
+    have shingles."""
+    document_of, shingles = _encode_docs(texts, settings.min_tokens)
+    out = np.zeros(len(texts), dtype=np.float64)
+    target = int(document_of[reference])
+    if target < 0:
+        return out
+    uniq, uid = np.unique(shingles.values, return_inverse=True)
+    df = _lookup(index.shingle_values, index.shingle_df, uniq)
+    idf = np.log((index.doc_count + settings.idf_prior_docs + 1.0) / (np.maximum(df, 1) + 1.0))
+    uid = uid.ravel().astype(np.int64)
+    weights = verify.ShingleWeights(uid, idf[uid] + 1e-3, df[uid].astype(np.int64), len(uniq))
+    usable = np.flatnonzero(document_of >= 0)
+    pairs = np.stack([document_of[usable], np.full(len(usable), target)], axis=1)
+    sims = verify.pair_similarity(shingles, weights, pairs)
+    sims[document_of[usable] == target] = 1.0
+    out[usable] = sims
+    return out
+
+
+def describe(
+    texts: Sequence[str],
+    index: ClusterIndex,
+    settings: ClusterSettings,
+    *,
+    medoid: int | None = None,
+) -> tuple[int, float, tuple[str, tuple[tuple[str, ...], ...]]]:
+    """Medoid, cohesion and template (with every member's fillers) of a cluster's member
+    ``texts``, on the scale of a batch run: IDF-weighted Jaccard over the index's document
+    frequencies. ``medoid`` keeps a known medoid (a grown cluster); otherwise the member most
+    similar to the others is chosen (all pairs up to 200 members, else the first member)."""
+    if len(texts) < 2:
+        raise ValueError("a cluster has two members or more")
+    document_of, shingles = _encode_docs(texts, settings.min_tokens)
+    uniq, uid = np.unique(shingles.values, return_inverse=True)
+    df = _lookup(index.shingle_values, index.shingle_df, uniq)
+    idf = np.log((index.doc_count + settings.idf_prior_docs + 1.0) / (np.maximum(df, 1) + 1.0))
+    uid = uid.ravel().astype(np.int64)
+    weights = verify.ShingleWeights(uid, idf[uid] + 1e-3, df[uid].astype(np.int64), len(uniq))
+    docs = shingles.doc_count
+    if medoid is None:
+        medoid = 0
+        if docs >= 2 and len(texts) <= 200 and (document_of >= 0).all():
+            left, right = np.triu_indices(docs, k=1)
+            sims = verify.pair_similarity(shingles, weights, np.stack([left, right], axis=1))
+            totals = np.bincount(left, sims, docs) + np.bincount(right, sims, docs)
+            best_doc = int(np.argmax(totals))
+            medoid = int(np.flatnonzero(document_of == best_doc)[0])
+    medoid_doc = int(document_of[medoid])
+    members = document_of[document_of >= 0]
+    if medoid_doc < 0 or len(members) == 0:
+        cohesion = 0.0
+    else:
+        pairs = np.stack([members, np.full(len(members), medoid_doc)], axis=1)
+        sims = verify.pair_similarity(shingles, weights, pairs)
+        sims[members == medoid_doc] = 1.0
+        cohesion = float(min(max(sims.mean(), 0.0), 1.0))
+    alignment = template_of(texts, medoid, settings.constant_share)
+    return medoid, cohesion, (alignment.template, alignment.fillers)

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from threadline.cluster.tokens import CLASS_TOKENS, token_spans, tokenize
 
-__all__ = ["SLOT", "Alignment", "align", "template_of"]
+__all__ = ["SLOT", "Alignment", "align", "fill", "template_of"]
 
 #: How a slot is written in a template.
 SLOT: Final = "{…}"
@@ -182,3 +182,24 @@ def template_of(texts: Sequence[str], medoid: int, constant_share: float) -> Ali
     Self-contained (texts in, template out), so clusters can be aligned in worker processes."""
     views = [(*token_spans(text), text) for text in texts]
     return align(tokenize(texts[medoid]), views, constant_share)
+
+
+def fill(template: str, text: str) -> tuple[str, ...]:
+    """A new member's fillers for an existing ``template``: the template's constant tokens are
+    aligned with the member's tokens and each slot gets the member's text between the
+    constants around it, as :func:`align` gives them (the template itself is unchanged)."""
+    pieces = template.split(" ") if template else []
+    constants = [piece for piece in pieces if piece != SLOT]
+    gaps: list[tuple[int, int]] = []
+    seen = 0
+    for piece in pieces:
+        if piece == SLOT:
+            gaps.append((seen - 1, seen))
+        else:
+            seen += 1
+    if not gaps:
+        return ()
+    tokens, spans = token_spans(text)
+    mapped = _matches(constants, tokens)[None, :]
+    bounds = _filler_bounds(gaps, mapped, np.array([len(tokens)], dtype=np.int64))
+    return tuple(_filler(spans, text, int(before), int(after)) for before, after in bounds[0])
