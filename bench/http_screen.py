@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/http_screen.py [--rate 500] [--n 5000] [--connections 16]
 
-Starts ``uvicorn threadline.api:create_app --factory`` on 127.0.0.1 (a free port, one worker
+Starts ``uvicorn threadline.api:app_from_env --factory`` on 127.0.0.1 (a free port, one worker
 process) itself, waits for GET /v1/health, then sends ``--n`` requests of one 400-character
 post each at a fixed rate (open loop: latency runs from each request's scheduled time, so a
 slow server cannot hide its queueing) over a pool of keep-alive connections, with a hard time
@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import mib, tree_rss_bytes
 from ingest_extract import corpus
 from screen import posts_of_400
+from threadline.accounts import AccountStore
 
 HOST = "127.0.0.1"
 
@@ -43,12 +46,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(port: int) -> Iterator[subprocess.Popen[bytes]]:
+def server(port: int, accounts: Path) -> Iterator[subprocess.Popen[bytes]]:
     command = [
-        sys.executable, "-m", "uvicorn", "threadline.api:create_app", "--factory",
+        sys.executable, "-m", "uvicorn", "threadline.api:app_from_env", "--factory",
         "--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    process = subprocess.Popen(command)
+    # As served: sign-in required, the client authenticates with an API token; its rate limit
+    # is raised above the load so that the figure is the server's, not the limiter's.
+    env = {
+        **os.environ,
+        "THREADLINE_APP_DB": str(accounts),
+        "THREADLINE_RATE_PER_MINUTE": "1000000",
+        "THREADLINE_RATE_BURST": "100000",
+    }
+    process = subprocess.Popen(command, env=env)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -73,9 +84,10 @@ def server(port: int) -> Iterator[subprocess.Popen[bytes]]:
             process.kill()
 
 
-def post_request(body: bytes) -> bytes:
+def post_request(body: bytes, token: str) -> bytes:
     return (
         b"POST /v1/screen HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Authorization: Bearer " + token.encode() + b"\r\n"
         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
     )
 
@@ -162,9 +174,13 @@ def main() -> None:
     args = parser.parse_args()
     posts_path, _ = corpus(50_000, args.seed)
     texts = posts_of_400(posts_path, args.n)
-    requests = [post_request(orjson.dumps({"text": text})) for text in texts]
+    accounts_path = Path(tempfile.mkdtemp()) / "app.sqlite"
+    accounts = AccountStore(accounts_path)
+    _, token = accounts.create_token("bench", "viewer")
+    accounts.close()
+    requests = [post_request(orjson.dumps({"text": text}), token) for text in texts]
     port = free_port()
-    with server(port) as process:
+    with server(port, accounts_path) as process:
         peak = 0
         stop = threading.Event()
 
@@ -179,7 +195,7 @@ def main() -> None:
         asyncio.run(load(port, requests[:300], args.rate, args.connections, 10))  # warm up
         print(
             f"uvicorn, 1 worker, {HOST}:{port}; {len(requests):,} requests at {args.rate:.0f}/s "
-            f"over {args.connections} keep-alive connections (400-character posts)"
+            f"over {args.connections} keep-alive connections (400-character posts, API token)"
         )
         base = report(
             "GET /v1/health",

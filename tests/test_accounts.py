@@ -151,3 +151,34 @@ def test_cli_users_and_tokens(tmp_path: Path) -> None:
     assert AccountStore(db).token_principal(secret) is None
     assert runner.invoke(app, ["tokens", "revoke", token_id, "--db", db]).exit_code == 2
     assert runner.invoke(app, ["users", "disable", "ana", "--db", db]).exit_code == 0
+
+
+def test_token_answers_are_cached_briefly_across_processes(tmp_path: Path) -> None:
+    server = AccountStore(tmp_path / "app.sqlite", token_cache_seconds=60)
+    admin = AccountStore(tmp_path / "app.sqlite")  # another process, e.g. the CLI
+    token_id, secret = admin.create_token("platform", "viewer")
+    assert server.token_principal(secret) is not None
+    admin.revoke_token(token_id)
+    # The serving process learns of the revocation when its cached answer expires...
+    assert server.token_principal(secret) is not None
+    uncached = AccountStore(tmp_path / "app.sqlite", token_cache_seconds=0)
+    assert uncached.token_principal(secret) is None
+    # ...and at once when it revokes the token itself.
+    token_id, secret = server.create_token("other", "viewer")
+    assert server.token_principal(secret) is not None
+    server.revoke_token(token_id)
+    assert server.token_principal(secret) is None
+
+
+def test_app_from_env_needs_an_accounts_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from threadline.api import app_from_env
+    from threadline.errors import SettingsError
+
+    monkeypatch.delenv("THREADLINE_APP_DB", raising=False)
+    with pytest.raises(SettingsError, match="THREADLINE_APP_DB"):
+        app_from_env()
+    monkeypatch.setenv("THREADLINE_APP_DB", str(tmp_path / "app.sqlite"))
+    app = app_from_env()
+    assert app.state.accounts is not None

@@ -220,6 +220,11 @@ def serve_command(
             help="Accounts database (users, tokens, audit): a file path or SQLAlchemy URL.",
         ),
     ] = "threadline-app.sqlite",
+    rate_limit: Annotated[
+        float,
+        typer.Option("--rate-limit", min=1, help="API requests a minute per client, on average."),
+    ] = 600,
+    burst: Annotated[int, typer.Option("--burst", min=1, help="API burst per client.")] = 60,
 ) -> None:
     """Serve the HTTP API (POST /v1/screen, GET /v1/health; docs at /docs) and the pages."""
     try:
@@ -238,7 +243,13 @@ def serve_command(
         from threadline.accounts import AccountStore
 
         accounts = AccountStore(db)
-        application = create_app(_screen_settings(settings), workspace=workspace, accounts=accounts)
+        application = create_app(
+            _screen_settings(settings),
+            workspace=workspace,
+            accounts=accounts,
+            rate_per_minute=rate_limit,
+            rate_burst=burst,
+        )
     except ThreadlineError as exc:
         _fail(str(exc))
     if not accounts.users() and not accounts.tokens():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -147,13 +148,26 @@ def database_url(location: str | Path) -> str:
 
 
 class AccountStore:
-    """The accounts database (tables are created on first use)."""
+    """The accounts database (tables are created on first use).
 
-    def __init__(self, location: str | Path, *, engine: Engine | None = None) -> None:
+    Bearer tokens are looked up on every API request, so a token's answer is kept for
+    ``token_cache_seconds`` (2 s by default): a token revoked by this process stops at once, one
+    revoked from another process (the CLI) within that time.
+    """
+
+    def __init__(
+        self,
+        location: str | Path,
+        *,
+        engine: Engine | None = None,
+        token_cache_seconds: float = 2.0,
+    ) -> None:
         self.url = database_url(location)
         self.engine = engine or create_engine(self.url)
         _metadata.create_all(self.engine)
         self._hasher = PasswordHasher()
+        self._token_cache: dict[str, tuple[Principal | None, float]] = {}
+        self._token_cache_seconds = token_cache_seconds
 
     def close(self) -> None:
         self.engine.dispose()
@@ -295,15 +309,27 @@ class AccountStore:
             )
         if done.rowcount == 0:
             raise AccountError(f"no live token {token_id!r}")
+        self._token_cache.clear()
         self.record("cli", "token.revoke", f"token:{token_id}")
 
     def token_principal(self, secret: str) -> Principal | None:
         """The client a bearer token stands for; None when unknown or revoked."""
+        digest = _digest(secret)
+        now = time.monotonic()
+        cached = self._token_cache.get(digest)
+        if cached is not None and now - cached[1] < self._token_cache_seconds:
+            return cached[0]
         with self.engine.connect() as con:
-            row = con.execute(select(_tokens).where(_tokens.c.digest == _digest(secret))).first()
-        if row is None or row.revoked_at is not None:
-            return None
-        return Principal(row.name, row.role, "token", row.token_id)
+            row = con.execute(select(_tokens).where(_tokens.c.digest == digest)).first()
+        found = (
+            None
+            if row is None or row.revoked_at is not None
+            else Principal(row.name, row.role, "token", row.token_id)
+        )
+        if len(self._token_cache) > 10_000:
+            self._token_cache.clear()  # bounded: unknown tokens must not grow it forever
+        self._token_cache[digest] = (found, now)
+        return found
 
     # Audit ------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from threadline.screening import Screener
 from threadline.settings import Settings
 from threadline.web import auth
 
-__all__ = ["create_app"]
+__all__ = ["app_from_env", "create_app"]
 
 
 def _screen_settings(settings: Settings | ScreenSettings | None) -> ScreenSettings:
@@ -87,11 +87,11 @@ def create_app(
     )
     app.state.screener = Screener(settings=screen_settings)
     if accounts is not None:
-        app.state.accounts = (
-            accounts if isinstance(accounts, AccountStore) else AccountStore(accounts)
+        store = accounts if isinstance(accounts, AccountStore) else AccountStore(accounts)
+        app.state.accounts = store
+        app.add_middleware(
+            auth.AuthMiddleware, store=store, limiter=RateLimiter(rate_per_minute, rate_burst)
         )
-        app.state.rate_limiter = RateLimiter(rate_per_minute, rate_burst)
-        app.middleware("http")(auth.authenticate)
         app.include_router(auth.router)
     app.include_router(health.router)
     app.include_router(screen.router)
@@ -107,3 +107,23 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app as an ASGI factory configured by the environment (for ``uvicorn --factory`` and
+    process managers): ``THREADLINE_APP_DB`` (accounts; required: the served app always needs
+    sign-in), ``THREADLINE_WORKSPACE`` (optional pages), ``THREADLINE_RATE_PER_MINUTE`` and
+    ``THREADLINE_RATE_BURST`` (per-client API limits)."""
+    import os
+
+    from threadline.errors import SettingsError
+
+    accounts = os.environ.get("THREADLINE_APP_DB")
+    if not accounts:
+        raise SettingsError("THREADLINE_APP_DB must name the accounts database")
+    return create_app(
+        workspace=os.environ.get("THREADLINE_WORKSPACE") or None,
+        accounts=accounts,
+        rate_per_minute=float(os.environ.get("THREADLINE_RATE_PER_MINUTE", "600")),
+        rate_burst=int(os.environ.get("THREADLINE_RATE_BURST", "60")),
+    )

@@ -11,17 +11,17 @@ Retry-After). Forms carry the session's CSRF token; the sign-in form a double-su
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from threadline.accounts import AccountStore, Principal, RateLimiter, allowed
 
-__all__ = ["SESSION_COOKIE", "authenticate", "need", "router"]
+__all__ = ["SESSION_COOKIE", "AuthMiddleware", "need", "router"]
 
 SESSION_COOKIE = "tl_session"
 _LOGIN_CSRF = "tl_login_csrf"
@@ -60,51 +60,65 @@ def audit(request: Request, action: str, resource: str, detail: str = "") -> Non
         store.record(f"{principal.kind}:{principal.name}", action, resource, detail)
 
 
-async def authenticate(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """The middleware (see the module docstring)."""
-    store = _accounts(request)
-    path = request.url.path
-    if store is None or path.startswith(_OPEN_PREFIXES):
-        return await call_next(request)
-    api = path.startswith("/v1/")
-    principal: Principal | None = None
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        principal = store.token_principal(header[7:].strip())
+class AuthMiddleware:
+    """The middleware (see the module docstring), as plain ASGI: it runs on every request, so
+    it adds no task or stream of its own."""
+
+    def __init__(self, app: ASGIApp, store: AccountStore, limiter: RateLimiter) -> None:
+        self.app = app
+        self.store = store
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(_OPEN_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        refusal = self._check(Request(scope), scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _check(self, request: Request, scope: Scope) -> Response | None:
+        store = self.store
+        path = scope["path"]
+        api = path.startswith("/v1/")
+        principal: Principal | None = None
+        state = scope.setdefault("state", {})
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            principal = store.token_principal(header[7:].strip())
+            if principal is None:
+                return JSONResponse(
+                    {"detail": "unknown or revoked API token"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+        else:
+            cookie = request.cookies.get(SESSION_COOKIE)
+            session = store.session(cookie) if cookie else None
+            if session is not None:
+                principal = session.principal
+                state["csrf"] = session.csrf
         if principal is None:
-            return JSONResponse(
-                {"detail": "unknown or revoked API token"},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-    else:
-        cookie = request.cookies.get(SESSION_COOKIE)
-        session = store.session(cookie) if cookie else None
-        if session is not None:
-            principal = session.principal
-            request.state.csrf = session.csrf
-    if principal is None:
+            if api:
+                return JSONResponse(
+                    {"detail": "sign in or send an API token (Authorization: Bearer ...)"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+        state["principal"] = principal
         if api:
-            return JSONResponse(
-                {"detail": "sign in or send an API token (Authorization: Bearer ...)"},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
-    request.state.principal = principal
-    if api:
-        limiter: RateLimiter = request.app.state.rate_limiter
-        wait = limiter.take(f"{principal.kind}:{principal.key}")
-        if wait > 0:
-            seconds = max(1, round(wait + 0.5))
-            return JSONResponse(
-                {"detail": f"rate limit reached; retry in {seconds} s"},
-                status_code=429,
-                headers={"Retry-After": str(seconds)},
-            )
-    return await call_next(request)
+            wait = self.limiter.take(f"{principal.kind}:{principal.key}")
+            if wait > 0:
+                seconds = max(1, round(wait + 0.5))
+                return JSONResponse(
+                    {"detail": f"rate limit reached; retry in {seconds} s"},
+                    status_code=429,
+                    headers={"Retry-After": str(seconds)},
+                )
+        return None
 
 
 def check_csrf(request: Request, presented: str | None) -> None:
