@@ -27,6 +27,7 @@ from rich.table import Table
 
 from threadline import __version__
 from threadline.cli_accounts import tokens_app, users_app
+from threadline.cli_cases import audit_app, cases_app, keys_app
 from threadline.cli_console import console
 from threadline.cli_networks import evaluate_networks_command, networks_app
 from threadline.cli_screen import screen_app, screen_eval_command
@@ -46,6 +47,9 @@ app.add_typer(screen_app)
 app.add_typer(networks_app)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(cases_app, name="cases")
+app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 evaluate_app.command("screening")(screen_eval_command)
 evaluate_app.command("networks")(evaluate_networks_command)
 

@@ -1,0 +1,298 @@
+"""``threadline cases``, ``threadline audit`` and ``threadline keys``: survivor case records.
+
+The database is ``--db`` (a file path or SQLAlchemy URL; default $THREADLINE_CASES_DB or
+``threadline-cases.sqlite``). The master keyring is ``--key-file`` (default
+$THREADLINE_CASES_KEY_FILE) or the JSON in $THREADLINE_CASES_KEYS; it is never stored in the
+database. The CLI is an operator tool: it acts for the principal given by --user/--role/--org,
+and every action is checked by the policy and audited like any other.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.table import Table
+
+from threadline.cases import crypto, db
+from threadline.cases.errors import CaseError
+from threadline.cases.policy import Principal
+from threadline.cases.store import (
+    AGGREGATE_DIMENSIONS,
+    DEFAULT_K,
+    CaseContext,
+    CaseStore,
+    PersonInput,
+)
+from threadline.cli_console import console
+
+cases_app = typer.Typer(help="Survivor case records: encrypted, consent-gated, audited.")
+audit_app = typer.Typer(help="The hash-chained audit log of the case records.")
+keys_app = typer.Typer(help="Master keys of the case records (key file, rotation).")
+_out = console()
+_err = console(stderr=True)
+
+DEFAULT_DB = "threadline-cases.sqlite"
+DbOption = Annotated[
+    str,
+    typer.Option("--db", envvar="THREADLINE_CASES_DB", help="File path or SQLAlchemy URL."),
+]
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option("--key-file", envvar=crypto.KEY_FILE_ENV, help="Master keyring (JSON, 0600)."),
+]
+UserOption = Annotated[str, typer.Option("--user", envvar="THREADLINE_USER", help="Acting user.")]
+RoleOption = Annotated[
+    list[str], typer.Option("--role", help="Role(s) of the acting user (repeatable).")
+]
+OrgOption = Annotated[
+    str, typer.Option("--org", envvar="THREADLINE_ORG", help="Organisation acted within.")
+]
+WhyOption = Annotated[str, typer.Option("--why", help="Why you access the record (audited).")]
+
+
+@audit_app.callback()
+def audit_group() -> None:
+    """The hash-chained audit log of the case records (a group, even with one command)."""
+
+
+def _fail(message: str) -> NoReturn:
+    _err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _store(target: str, key_file: Path | None) -> CaseStore:
+    try:
+        return CaseStore.open(target, crypto.load_keyring(key_file))
+    except CaseError as exc:
+        _fail(str(exc))
+
+
+def _principal(user: str, roles: list[str], org: str) -> Principal:
+    return Principal(user, frozenset(roles), org)
+
+
+@cases_app.command("init")
+def init_command(target: DbOption = DEFAULT_DB) -> None:
+    """Create or upgrade the case database to the newest schema."""
+    engine = db.make_engine(target)
+    db.upgrade(engine)
+    _out.print(f"case database at revision {db.current_revision(engine)}")
+
+
+@keys_app.command("generate")
+def keys_generate_command(
+    key_file: Annotated[Path, typer.Option("--key-file", help="Where to write (new file).")],
+) -> None:
+    """Write a new master keyring (mode 0600); keep it outside the database and repository."""
+    try:
+        crypto.write_key_file(key_file, crypto.new_keyring())
+    except FileExistsError:
+        _fail(f"{key_file} exists: keys are never overwritten")
+    _out.print(f"keyring written to {key_file}")
+
+
+@keys_app.command("rotate")
+def keys_rotate_command(
+    key_file: Annotated[Path, typer.Option("--key-file", envvar=crypto.KEY_FILE_ENV)],
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption = "scheduled key rotation",
+    target: DbOption = DEFAULT_DB,
+    role: RoleOption = ["admin"],  # noqa: B006 - typer needs a literal default
+    drop_old: Annotated[bool, typer.Option(help="Remove keys no data key uses any more.")] = True,
+) -> None:
+    """Add a new master key, re-wrap every data key under it, then drop unused old keys.
+
+    The key file holds old and new keys while re-wrapping, so readers keep working.
+    """
+    try:
+        ring = crypto.load_keyring(key_file).with_new_active()
+        crypto.replace_key_file(key_file, ring)
+        store = CaseStore.open(target, ring)
+        count = store.rotate_keys(_principal(user, role, org), why=why)
+        in_use = store.keys_in_use()
+        if drop_old:
+            for key_id in list(ring.keys):
+                if key_id != ring.active and not in_use.get(key_id):
+                    ring = ring.without(key_id)
+            crypto.replace_key_file(key_file, ring)
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(f"re-wrapped {count} data keys under {ring.active}; keys kept: {sorted(ring.keys)}")
+
+
+@audit_app.command("verify")
+def audit_verify_command(
+    user: UserOption,
+    org: OrgOption,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["admin"],  # noqa: B006
+    why: WhyOption = "audit check",
+    head: Annotated[str | None, typer.Option(help="A head hash recorded earlier.")] = None,
+) -> None:
+    """Check the audit chain; exit 1 and name the first bad entry when it was tampered with."""
+    store = _store(target, key_file)
+    try:
+        result = store.verify_audit(_principal(user, role, org), why=why, expected_head=head)
+    except CaseError as exc:
+        _fail(str(exc))
+    if not result.ok:
+        _err.print(f"audit chain BROKEN at entry {result.first_bad_seq}: {result.problem}")
+        raise typer.Exit(1)
+    _out.print(f"audit chain intact: {result.entries} entries, head {result.head}")
+
+
+@cases_app.command("add")
+def add_command(
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+    given_name: Annotated[str | None, typer.Option()] = None,
+    family_name: Annotated[str | None, typer.Option()] = None,
+    birth_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    gender: Annotated[str | None, typer.Option(help="prs_Gender code")] = None,
+    citizenship: Annotated[list[str] | None, typer.Option(help="ISO 3166 alpha-2")] = None,
+    exploitation: Annotated[list[str] | None, typer.Option(help="vic_TypeOfExploitation")] = None,
+    control: Annotated[list[str] | None, typer.Option(help="vic_MethodsOfControl")] = None,
+) -> None:
+    """Open a case; prints its id."""
+    store = _store(target, key_file)
+    try:
+        birth = date.fromisoformat(birth_date) if birth_date else None
+        case_id = store.create_case(
+            _principal(user, role, org),
+            PersonInput(
+                given_name=given_name,
+                family_name=family_name,
+                birth_date=birth,
+                gender=gender,
+                citizenship=tuple(citizenship or ()),
+            ),
+            CaseContext(
+                exploitation_types=tuple(exploitation or ()),
+                control_methods=tuple(control or ()),
+            ),
+            why=why,
+        )
+    except ValueError:
+        _fail("birth date must be YYYY-MM-DD")
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(case_id)
+
+
+@cases_app.command("show")
+def show_command(
+    case_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Show a case (in clear for its caseworker or a supervisor, else pseudonymous)."""
+    store = _store(target, key_file)
+    principal = _principal(user, role, org)
+    table = Table("field", "value")
+    try:
+        if {"caseworker", "supervisor"} & principal.roles:
+            view = store.read_case(principal, case_id, why=why)
+            table.add_row("status", view.status)
+            table.add_row("owner", view.owner_id)
+            name = " ".join(n for n in (view.person.given_name, view.person.family_name) if n)
+            table.add_row("name", name)
+            table.add_row("account recorded", "yes" if view.account else "no")
+            table.add_row("referrals", ", ".join(r.status for r in view.referrals) or "none")
+        else:
+            pseudo = store.read_pseudonymous(principal, case_id, why=why)
+            table.add_row("status", pseudo.status)
+            table.add_row("year", str(pseudo.year))
+            table.add_row("links", str(len(pseudo.links)))
+            table.add_row("erased", "yes" if pseudo.erased else "no")
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(table)
+
+
+@cases_app.command("share")
+def share_command(
+    case_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    to: Annotated[str, typer.Option("--to", help="Recipient organisation id.")],
+    field: Annotated[list[str], typer.Option("--field", help="Field to share (repeatable).")],
+    purpose: Annotated[str, typer.Option(help="Consent purpose.")] = "case_transfer",
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Share fields with an organisation under the survivor's consent; prints the fields as CSV."""
+    store = _store(target, key_file)
+    try:
+        shared = store.share(
+            _principal(user, role, org), case_id, to, field, why=why, purpose=purpose
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["field", "value"])
+    for name, value in shared.fields.items():
+        writer.writerow([name, "" if value is None else str(value)])
+
+
+@cases_app.command("erase")
+def erase_command(
+    case_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["supervisor"],  # noqa: B006
+) -> None:
+    """Erase a case on request: its data key is destroyed (crypto-shredding), audited."""
+    store = _store(target, key_file)
+    try:
+        store.erase(_principal(user, role, org), case_id, why=why)
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(f"case {case_id} erased: its personal fields can no longer be decrypted")
+
+
+@cases_app.command("export-aggregates")
+def export_aggregates_command(
+    user: UserOption,
+    org: OrgOption,
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    why: WhyOption = "aggregate statistics",
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["researcher"],  # noqa: B006
+    k: Annotated[int, typer.Option(help="Cells below k are suppressed.")] = DEFAULT_K,
+) -> None:
+    """Write k-anonymous counts by every dimension (suppressed cells are empty)."""
+    store = _store(target, key_file)
+    principal = _principal(user, role, org)
+    rows: list[tuple[str, str, str]] = []
+    try:
+        for dimension in sorted(AGGREGATE_DIMENSIONS):
+            for cell in store.aggregates(principal, dimension, why=why, k=k):
+                rows.append((dimension, cell.value, "" if cell.count is None else str(cell.count)))
+    except CaseError as exc:
+        _fail(str(exc))
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["dimension", "value", "count"])
+        writer.writerows(rows)
+    _out.print(f"{len(rows)} cells written to {out} (k={k})")

@@ -1,0 +1,182 @@
+"""The case-record commands (sub-apps tested directly; the lead registers them in cli.py)."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from threadline.cases import crypto
+from threadline.cli_cases import audit_app, cases_app, keys_app
+
+runner = CliRunner()
+ORG = ["--org", "org-north"]
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Path]:
+    database, keys = tmp_path / "cases.sqlite", tmp_path / "keys.json"
+    assert runner.invoke(cases_app, ["init", "--db", str(database)]).exit_code == 0
+    result = runner.invoke(keys_app, ["generate", "--key-file", str(keys)])
+    assert result.exit_code == 0, result.output
+    return database, keys
+
+
+def _common(database: Path, keys: Path, user: str) -> list[str]:
+    return ["--db", str(database), "--key-file", str(keys), "--user", user, *ORG]
+
+
+def _add(database: Path, keys: Path, name: str = "Zyxwandra") -> str:
+    result = runner.invoke(
+        cases_app,
+        [
+            "add",
+            *_common(database, keys, "cw-ana"),
+            "--why",
+            "intake",
+            "--given-name",
+            name,
+            "--gender",
+            "Feminine",
+            "--exploitation",
+            "ForcedLabour",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def test_init_reports_revision(tmp_path: Path) -> None:
+    result = runner.invoke(cases_app, ["init", "--db", str(tmp_path / "x.sqlite")])
+    assert result.exit_code == 0 and "0002" in result.output
+
+
+def test_generate_never_overwrites_keys(setup: tuple[Path, Path]) -> None:
+    _, keys = setup
+    before = keys.read_bytes()
+    result = runner.invoke(keys_app, ["generate", "--key-file", str(keys)])
+    assert result.exit_code == 2 and keys.read_bytes() == before
+
+
+def test_add_show_erase(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    case_id = _add(database, keys)
+    shown = runner.invoke(
+        cases_app, ["show", case_id, *_common(database, keys, "cw-ana"), "--why", "review"]
+    )
+    assert shown.exit_code == 0 and "Zyxwandra" in shown.output
+    refused = runner.invoke(
+        cases_app, ["show", case_id, *_common(database, keys, "cw-ben"), "--why", "curious"]
+    )
+    assert refused.exit_code == 2 and "Zyxwandra" not in refused.output
+    analyst = runner.invoke(
+        cases_app,
+        [
+            "show",
+            case_id,
+            *_common(database, keys, "an-dev"),
+            "--role",
+            "analyst",
+            "--why",
+            "network",
+        ],
+    )
+    assert analyst.exit_code == 0 and "Zyxwandra" not in analyst.output
+    erased = runner.invoke(
+        cases_app,
+        ["erase", case_id, *_common(database, keys, "sup-cleo"), "--why", "survivor asked"],
+    )
+    assert erased.exit_code == 0, erased.output
+    gone = runner.invoke(
+        cases_app, ["show", case_id, *_common(database, keys, "cw-ana"), "--why", "review"]
+    )
+    assert gone.exit_code == 2 and "erased" in gone.output
+
+
+def test_bad_input_exits_2(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    base = ["add", *_common(database, keys, "cw-ana"), "--why", "intake"]
+    assert runner.invoke(cases_app, [*base, "--gender", "Female"]).exit_code == 2
+    assert runner.invoke(cases_app, [*base, "--birth-date", "17/05/2001"]).exit_code == 2
+    missing = runner.invoke(
+        cases_app, [*base[:3], "--key-file", str(database.parent / "no"), *base[5:]]
+    )
+    assert missing.exit_code == 2
+
+
+def test_share_without_consent_is_refused(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    case_id = _add(database, keys)
+    result = runner.invoke(
+        cases_app,
+        [
+            "share",
+            case_id,
+            *_common(database, keys, "cw-ana"),
+            "--why",
+            "transfer",
+            "--to",
+            "org-x",
+            "--field",
+            "given_name",
+        ],
+    )
+    assert result.exit_code == 2 and "consent" in result.output
+
+
+def test_audit_verify_detects_tampering(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    _add(database, keys)
+    admin = [*_common(database, keys, "ad-fay")]
+    ok = runner.invoke(audit_app, ["verify", *admin])
+    assert ok.exit_code == 0 and "intact" in ok.output
+    connection = sqlite3.connect(database)
+    with connection:
+        connection.execute("DROP TRIGGER cr_audit_no_update")  # an attacker with file access
+        connection.execute("UPDATE cr_audit SET actor = 'nobody' WHERE seq = 1")
+    connection.close()
+    broken = runner.invoke(audit_app, ["verify", *admin])
+    assert broken.exit_code == 1 and "entry 1" in broken.output
+    denied = runner.invoke(audit_app, ["verify", *admin, "--role", "caseworker"])
+    assert denied.exit_code == 2
+
+
+def test_rotate_keeps_cases_readable_and_drops_old_key(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    case_id = _add(database, keys)
+    old_ids = set(crypto.load_keyring(keys).keys)
+    result = runner.invoke(
+        keys_app,
+        ["rotate", "--key-file", str(keys), "--db", str(database), "--user", "ad-fay", *ORG],
+    )
+    assert result.exit_code == 0, result.output
+    assert "re-wrapped 1" in result.output
+    ring = crypto.load_keyring(keys)
+    assert not old_ids & set(ring.keys)
+    shown = runner.invoke(
+        cases_app, ["show", case_id, *_common(database, keys, "cw-ana"), "--why", "after rotation"]
+    )
+    assert shown.exit_code == 0 and "Zyxwandra" in shown.output
+
+
+def test_export_aggregates_suppresses_small_cells(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    database, keys = setup
+    for i in range(3):
+        _add(database, keys, f"Syn{i}")
+    out = tmp_path / "agg.csv"
+    result = runner.invoke(
+        cases_app,
+        ["export-aggregates", *_common(database, keys, "rs-eve"), "--out", str(out), "--k", "3"],
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    assert {"dimension": "gender", "value": "Feminine", "count": "3"} in rows
+    assert all(r["count"] == "" or int(r["count"]) >= 3 for r in rows)
+    strict = runner.invoke(
+        cases_app, ["export-aggregates", *_common(database, keys, "rs-eve"), "--out", str(out)]
+    )
+    assert strict.exit_code == 0
+    assert all(r["count"] == "" for r in csv.DictReader(out.open()))
