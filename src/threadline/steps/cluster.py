@@ -136,17 +136,7 @@ def _full_run(
             engine.execute("DELETE FROM cluster_members")
             engine.execute("DELETE FROM clusters")
             engine.execute("DELETE FROM clustered_posts")
-            engine.execute(
-                """INSERT INTO clusters
-                SELECT c.cluster_id, c.size, c.template, c.slot_count, c.cohesion,
-                       c.medoid_post_id, min(p.posted_at), max(p.posted_at),
-                       count(DISTINCT p.location), count(DISTINCT p.site), ?
-                FROM _new_clusters c
-                JOIN _new_members m USING (cluster_id)
-                JOIN posts p ON p.id = m.post_id
-                GROUP BY ALL""",
-                [now],
-            )
+            _insert_clusters(workspace, "_new_clusters", "_new_members", now)
             engine.execute("INSERT INTO cluster_members SELECT * FROM _new_members")
             engine.execute("INSERT INTO clustered_posts SELECT * FROM _new_seen")
         finally:
@@ -166,6 +156,22 @@ def _full_run(
             "clustered_posts": clustered,
             "largest": max((len(c.members) for c in found), default=0),
         },
+    )
+
+
+def _insert_clusters(workspace: Workspace, heads: str, members: str, now: datetime) -> None:
+    """Insert the cluster rows of ``heads`` with the dates, places and sites of their posts
+    in ``members`` (table names; inside the caller's transaction)."""
+    workspace.engine.execute(
+        f"""INSERT INTO clusters
+        SELECT c.cluster_id, c.size, c.template, c.slot_count, c.cohesion,
+               c.medoid_post_id, min(p.posted_at), max(p.posted_at),
+               count(DISTINCT p.location), count(DISTINCT p.site), ?
+        FROM {heads} c
+        JOIN {members} m USING (cluster_id)
+        JOIN posts p ON p.id = m.post_id
+        GROUP BY ALL""",
+        [now],
     )
 
 
@@ -326,17 +332,7 @@ def _update_run(
             engine.execute(
                 "DELETE FROM clusters WHERE cluster_id IN (SELECT cluster_id FROM _upd_clusters)"
             )
-            engine.execute(
-                """INSERT INTO clusters
-                SELECT c.cluster_id, c.size, c.template, c.slot_count, c.cohesion,
-                       c.medoid_post_id, min(p.posted_at), max(p.posted_at),
-                       count(DISTINCT p.location), count(DISTINCT p.site), ?
-                FROM _upd_clusters c
-                JOIN cluster_members m USING (cluster_id)
-                JOIN posts p ON p.id = m.post_id
-                GROUP BY ALL""",
-                [now],
-            )
+            _insert_clusters(workspace, "_upd_clusters", "cluster_members", now)
         finally:
             engine.unregister("_upd_clusters")
             engine.unregister("_upd_members")
