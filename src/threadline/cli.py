@@ -267,12 +267,50 @@ def analyze(
     workers: Annotated[
         int | None, typer.Option("--workers", min=0, help="Worker processes (0: one per CPU).")
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="duckdb (embedded, the default) or spark: ingest --input and analyse on "
+            "Apache Spark, then load the results into the new --workspace.",
+        ),
+    ] = "duckdb",
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--input",
+            help="With --engine spark: JSONL, CSV or Parquet files or "
+            "directories to ingest (repeatable).",
+        ),
+    ] = None,
+    master: Annotated[
+        str, typer.Option("--master", help="With --engine spark: local[N], spark://..., yarn.")
+    ] = "local[2]",
+    parquet: Annotated[
+        Path | None,
+        typer.Option(
+            "--parquet",
+            help="With --engine spark: where the Parquet tables go "
+            "(default: next to the workspace, WORKSPACE.parquet).",
+        ),
+    ] = None,
 ) -> None:
-    """Run the analysis stages over a workspace (resumes where an earlier run stopped)."""
+    """Run the analysis stages over a workspace (resumes where an earlier run stopped).
+
+    With --engine spark, the posts of --input are ingested and analysed by Spark jobs; the
+    tables are written as Parquet and loaded into a new workspace file (docs/scale.md).
+    """
     from threadline.pipeline import STAGES
     from threadline.pipeline import analyze as run_analyze
     from threadline.workspace import Workspace
 
+    if engine not in ("duckdb", "spark"):
+        _fail(f"unknown engine {engine!r}: duckdb or spark")
+    if engine == "spark":
+        _analyze_spark(workspace, inputs or [], stage, settings, master, parquet)
+        return
+    if inputs or parquet:
+        _fail("--input and --parquet go with --engine spark; use `threadline ingest` first")
     with _errors():
         loaded = load_settings(settings)
         if workers is not None:
@@ -300,6 +338,59 @@ def analyze(
                 "  "
                 + ", ".join(f"{kind} {count:,}" for kind, count in report.counts["by_kind"].items())
             )
+
+
+def _analyze_spark(
+    workspace: Path,
+    inputs: list[Path],
+    stage: list[str] | None,
+    settings: Path | None,
+    master: str,
+    parquet: Path | None,
+) -> None:
+    """``analyze --engine spark``: the Spark pipeline, then its tables loaded into a workspace."""
+    import time
+
+    with _errors():
+        from threadline.spark.pipeline import SPARK_STAGES, analyze, open_as_workspace
+        from threadline.spark.session import session
+
+        if not inputs:
+            _fail("--engine spark reads its posts from --input PATH (files or directories)")
+        if workspace.exists():
+            _fail(f"{workspace} exists already: --engine spark writes a new workspace")
+        loaded = load_settings(settings)
+        target = parquet or workspace.with_name(workspace.name + ".parquet")
+        stages = tuple(stage) if stage else SPARK_STAGES
+        started = time.perf_counter()
+        try:
+            spark = session(master)
+        except Exception as exc:  # Java missing, a bad master URL...
+            _fail(f"could not start Spark ({master}): {exc}")
+        try:
+            run = analyze(
+                spark,
+                inputs,
+                target,
+                loaded,
+                stages=stages,
+                on_stage=lambda name: err.print(f"[dim]spark: {name}...[/]"),
+            )
+        except ValueError as exc:
+            _fail(str(exc))
+        finally:
+            spark.stop()
+        loaded_rows = open_as_workspace(target, workspace)
+    for warning in run.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+    for name, counts in run.counts.items():
+        shown = {k: v for k, v in counts.items() if not isinstance(v, dict)}
+        out_line = ", ".join(f"{k} {v}" for k, v in shown.items())
+        out.print(f"[bold]{name}[/] ({run.seconds[name]:.1f} s): {out_line}")
+    out.print(
+        f"spark run in {time.perf_counter() - started:.1f} s; Parquet tables in {run.out}; "
+        f"workspace {workspace} ({loaded_rows.get('posts', 0):,} posts)"
+    )
 
 
 @app.command()

@@ -30,7 +30,7 @@ from scipy.sparse.csgraph import connected_components
 
 from threadline.link.settings import LinkSettings
 
-__all__ = ["Evidence", "LinkResult", "SetAside", "link_posts"]
+__all__ = ["Evidence", "LinkResult", "SetAside", "hub_reason", "judge_templates", "link_posts"]
 
 TEMPLATE = "template"
 
@@ -124,7 +124,7 @@ def _groups_per_item(
     return np.bincount(pairs[0], minlength=item_count).astype(np.int64)
 
 
-def _hubs(
+def find_hubs(
     evidence: Evidence,
     item_of: npt.NDArray[np.int64],
     item_post: npt.NDArray[np.int64],
@@ -178,6 +178,49 @@ def _hubs(
     return hubs
 
 
+def hub_reason(posts: int, groups: int, settings: LinkSettings) -> str:
+    """Why a contact identifier was set aside as a hub (shown to analysts)."""
+    return (
+        f"its {posts:,} posts fall in {groups:,} groups held together by "
+        f"other, smaller contacts and nothing else (more than "
+        f"{settings.max_bridged_groups}): a hub, such as a site's number, a common "
+        "link or a placeholder"
+    )
+
+
+def judge_templates(
+    keys: Sequence[str],
+    sizes: npt.NDArray[np.int64],
+    cohesion: npt.NDArray[np.float64],
+    groups: npt.NDArray[np.int64],
+    templates: npt.NDArray[np.bool_],
+    settings: LinkSettings,
+) -> tuple[npt.NDArray[np.bool_], list[SetAside]]:
+    """Which ``templates`` may link their posts, and the others set aside with the reason.
+
+    ``groups[i]`` counts the groups with contacts of their own that template ``i``'s posts
+    fall in once the sound contacts are linked. Shared by both engines.
+    """
+    loose = templates & (np.nan_to_num(cohesion, nan=0.0) < settings.min_template_cohesion)
+    tight = np.nan_to_num(cohesion, nan=0.0)
+    limit = np.where(tight >= settings.min_join_cohesion, settings.max_template_contact_groups, 1)
+    wide = templates & ~loose & (groups > limit)
+    refused: list[SetAside] = []
+    for index in map(int, np.flatnonzero(loose | wide)):
+        reason = (
+            f"cohesion {cohesion[index]:.2f} below "
+            f"{settings.min_template_cohesion}: loose text similarity"
+            if loose[index]
+            else f"joins {groups[index]:,} groups with their own contacts (more than "
+            f"{limit[index]} at cohesion {tight[index]:.2f}): shared wording, not a "
+            "shared author"
+        )
+        refused.append(
+            SetAside(keys[index], TEMPLATE, int(sizes[index]), int(groups[index]), reason)
+        )
+    return templates & ~loose & ~wide, refused
+
+
 def link_posts(evidence: Evidence, settings: LinkSettings | None = None) -> LinkResult:
     """Components of posts joined by the admitted evidence (see the module docstring)."""
     settings = settings or LinkSettings()
@@ -199,7 +242,7 @@ def link_posts(evidence: Evidence, settings: LinkSettings | None = None) -> Link
             linked[evidence.kinds[index]] = linked.get(evidence.kinds[index], 0) + 1
 
     contact = ~is_template & (sizes >= 2)
-    hubs = _hubs(evidence, item_of, item_post, sizes, contact, settings.max_bridged_groups)
+    hubs = find_hubs(evidence, item_of, item_post, sizes, contact, settings.max_bridged_groups)
     for index, bridged in hubs.items():
         set_aside.append(
             SetAside(
@@ -207,10 +250,7 @@ def link_posts(evidence: Evidence, settings: LinkSettings | None = None) -> Link
                 evidence.kinds[index],
                 int(sizes[index]),
                 bridged,
-                f"its {sizes[index]:,} posts fall in {bridged:,} groups held together by "
-                f"other, smaller contacts and nothing else (more than "
-                f"{settings.max_bridged_groups}): a hub, such as a site's number, a common "
-                "link or a placeholder",
+                hub_reason(int(sizes[index]), bridged, settings),
             )
         )
     admitted = contact.copy()
@@ -223,28 +263,10 @@ def link_posts(evidence: Evidence, settings: LinkSettings | None = None) -> Link
         has_contact[item_post[contact[item_of]]] = True
         mask = templates[item_of]
         groups = _groups_per_item(labels, item_post[mask], item_of[mask], items, has_contact)
-        loose = templates & (
-            np.nan_to_num(evidence.cohesion, nan=0.0) < settings.min_template_cohesion
+        sound, refused = judge_templates(
+            evidence.keys, sizes, evidence.cohesion, groups, templates, settings
         )
-        cohesion = np.nan_to_num(evidence.cohesion, nan=0.0)
-        limit = np.where(
-            cohesion >= settings.min_join_cohesion, settings.max_template_contact_groups, 1
-        )
-        wide = templates & ~loose & (groups > limit)
-        for index in map(int, np.flatnonzero(loose | wide)):
-            reason = (
-                f"cohesion {evidence.cohesion[index]:.2f} below "
-                f"{settings.min_template_cohesion}: loose text similarity"
-                if loose[index]
-                else f"joins {groups[index]:,} groups with their own contacts (more than "
-                f"{limit[index]} at cohesion {cohesion[index]:.2f}): shared wording, not a "
-                "shared author"
-            )
-            set_aside.append(
-                SetAside(
-                    evidence.keys[index], TEMPLATE, int(sizes[index]), int(groups[index]), reason
-                )
-            )
-        admit(templates & ~loose & ~wide)
+        set_aside.extend(refused)
+        admit(sound)
     set_aside.sort(key=lambda item: (-item.posts, item.kind, item.key))
     return LinkResult(labels, set_aside, dict(sorted(linked.items())))

@@ -190,7 +190,10 @@ def _facts(
     kinds_sql = ", ".join(f"'{kind}'" for kind in LINK_KINDS)
     for post_id, kind, canonical, start, end, field in engine.fetchall(
         "SELECT post_id, kind, canonical, start_offset, end_offset, field FROM identifiers "
-        f"WHERE kind IN ('age', 'price', {kinds_sql})"
+        f"WHERE kind IN ('age', 'price', {kinds_sql}) "
+        # In reading order (title, then text), so that a post's first claimed age is the
+        # same on every engine: it names the persona.
+        "ORDER BY post_id, field DESC, start_offset, end_offset, kind, canonical"
     ):
         if post_id not in members:
             continue
@@ -207,7 +210,8 @@ def _facts(
         if post_id in members:
             extra[post_id]["contacts"].append(("image", key))
     for post_id, category, code, start, end, field in engine.fetchall(
-        "SELECT post_id, category, code, start_offset, end_offset, field FROM flags"
+        "SELECT post_id, category, code, start_offset, end_offset, field FROM flags "
+        "ORDER BY post_id, field DESC, start_offset, end_offset, code"
     ):
         if post_id in members:
             extra[post_id]["flags"].append((category, code, start, end, field))

@@ -1,0 +1,139 @@
+"""The same corpus through DuckDB and through Spark in local mode, and Spark's scaling.
+
+    .venv/bin/python bench/spark.py [--n 1000000] [--seed 7] [--parts 8]
+                                    [--masters local[1] local[2]]
+
+The synthetic corpus is split into ``--parts`` JSONL files once (not timed; Spark reads one file
+per task, as it would read a cluster's part files). Each run starts from nothing: ingest of the
+directory, then the stages both engines run (extract, screen, link), results in a workspace
+file. DuckDB runs in this process (extraction in one worker per CPU); each Spark master runs as
+``threadline analyze --engine spark`` in a child process, its JVM and Python workers included
+in the peak memory. Per run: wall time, posts/s, peak resident memory of the process tree, the
+seconds of each stage, and the ratio to DuckDB (the baseline) measured in the same run; then
+Spark's speed-up from the first master to the last. The networks of every run are compared
+with DuckDB's (ids and members), which must be equal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _measure import measured, mib
+from ingest_extract import OUT, corpus
+from threadline.ingest import ingest
+from threadline.pipeline import analyze
+from threadline.workspace import Workspace
+
+STAGES = ("extract", "screen", "link")
+
+
+def parts_of(n: int, seed: int, parts: int) -> Path:
+    """The corpus split into ``parts`` JSONL files of consecutive lines (cached)."""
+    directory = OUT / f"parts-{n}-{seed}-{parts}"
+    if directory.is_dir():
+        return directory
+    posts, _ = corpus(n, seed)
+    partial = directory.with_suffix(".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    per_part = -(-n // parts)
+    with posts.open("rb") as source:
+        for number in range(parts):
+            with (partial / f"part-{number:04d}.jsonl").open("wb") as target:
+                for _ in range(per_part):
+                    line = source.readline()
+                    if not line:
+                        break
+                    target.write(line)
+    partial.rename(directory)
+    return directory
+
+
+def stage_seconds(workspace: Path) -> dict[str, float]:
+    with Workspace.open(workspace, read_only=True) as ws:
+        rows = ws.engine.fetchall(
+            "SELECT stage, epoch(finished_at - started_at), counts FROM runs ORDER BY started_at"
+        )
+    seconds: dict[str, float] = {}
+    for stage, span, counts in rows:
+        recorded = json.loads(counts).get("seconds") if counts else None
+        seconds[stage] = float(recorded if recorded is not None else span)
+    return seconds
+
+
+def networks_of(workspace: Path) -> list[tuple[str, str]]:
+    with Workspace.open(workspace, read_only=True) as ws:
+        return ws.engine.fetchall("SELECT network_id, post_id FROM network_posts ORDER BY ALL")
+
+
+def show(
+    name: str, seconds: float, peak: int, n: int, stages: dict[str, float], base: float
+) -> None:
+    per_stage = ", ".join(f"{stage} {value:.1f} s" for stage, value in stages.items())
+    print(
+        f"{name:>10}: {seconds:7.1f} s  {n / seconds:9,.0f} posts/s  peak {mib(peak):>10}  "
+        f"{seconds / base:5.2f}x DuckDB  ({per_stage})",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--parts", type=int, default=8)
+    parser.add_argument("--masters", nargs="+", default=["local[1]", "local[2]"])
+    parser.add_argument("--driver-memory", default="4g")
+    args = parser.parse_args()
+    directory = parts_of(args.n, args.seed, args.parts)
+    work = OUT / f"spark-bench-{args.n}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    print(f"{args.n:,} posts in {args.parts} JSONL parts; stages: ingest, {', '.join(STAGES)}")
+    duck = work / "duckdb.duckdb"
+    with measured() as m, Workspace.open(duck) as ws:
+        ingest(ws, [directory])
+        analyze(ws, stages=STAGES)
+    base = m.seconds
+    show("duckdb", m.seconds, m.peak_rss, args.n, stage_seconds(duck), base)
+    expected = networks_of(duck)
+    timings: dict[str, float] = {}
+    for number, master in enumerate(args.masters):
+        target = work / f"spark-{number}.duckdb"
+        command = [
+            str(Path(sys.executable).parent / "threadline"), "analyze", "--engine", "spark",
+            "--master", master, "--input", str(directory), "--workspace", str(target),
+        ]  # fmt: skip
+        env = {"THREADLINE_SPARK_DRIVER_MEMORY": args.driver_memory}
+        with measured() as m:
+            done = subprocess.run(
+                command, capture_output=True, text=True, env={**_environ(), **env}, check=False
+            )
+        if done.returncode != 0:
+            print(f"{master}: failed\n{done.stderr[-3000:]}")
+            continue
+        timings[master] = m.seconds
+        show(master, m.seconds, m.peak_rss, args.n, stage_seconds(target), base)
+        same = networks_of(target) == expected
+        print(f"{'':>10}  networks identical to DuckDB's: {same}", flush=True)
+    if len(timings) >= 2:
+        first, last = args.masters[0], args.masters[-1]
+        if first in timings and last in timings:
+            print(f"Spark speed-up {first} -> {last}: {timings[first] / timings[last]:.2f}x")
+
+
+def _environ() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,287 @@
+"""``threadline analyze --engine spark``: ingest and analyse on Spark, results as Parquet.
+
+Every table the DuckDB workspace would hold after the same stages is written as a Parquet
+directory under the output directory (``posts/``, ``identifiers/``, ``networks/``...), with the
+workspace's column names and types. :func:`open_as_workspace` loads them into a DuckDB
+workspace file, which the CLI and the web app open as they open any workspace.
+
+A run writes into a fresh sibling directory and renames it into place when every table is
+written, so a crash never leaves a half-written result where a reader would look.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from threadline import __version__
+from threadline.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["SPARK_STAGES", "SparkRun", "analyze", "open_as_workspace"]
+
+#: Stages the Spark engine runs, in order (ingest always runs first).
+SPARK_STAGES: tuple[str, ...] = ("extract", "screen", "link")
+
+
+@dataclass
+class SparkRun:
+    """What a Spark run did: per stage, its counts (the DuckDB reports' names)."""
+
+    out: Path
+    counts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _write(frame: DataFrame, path: Path, order: Sequence[str] = ()) -> None:
+    ordered = frame.sortWithinPartitions(*order) if order else frame
+    ordered.write.mode("overwrite").parquet(str(path))
+
+
+def analyze(
+    spark: SparkSession,
+    inputs: Sequence[Path],
+    out: Path,
+    settings: Settings | None = None,
+    *,
+    stages: Sequence[str] = SPARK_STAGES,
+    field_map: Mapping[str, str] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> SparkRun:
+    """Ingest ``inputs`` and run ``stages`` on Spark; write every table under ``out``."""
+    import time
+
+    from threadline.spark import ingest as spark_ingest
+    from threadline.spark import link as spark_link
+    from threadline.spark import stages as spark_stages
+
+    settings = settings or Settings()
+    unknown = [stage for stage in stages if stage not in SPARK_STAGES]
+    if unknown:
+        raise ValueError(
+            f"stage(s) {unknown} do not run on Spark yet; Spark runs {list(SPARK_STAGES)}"
+        )
+    if "screen" in stages and "extract" not in stages:
+        raise ValueError("the screen stage on Spark reads the identifiers of extract: add it")
+    if "link" in stages and "extract" not in stages:
+        raise ValueError("the link stage reads the identifiers of extract: add it")
+    out = Path(out)
+    staging = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
+    run = SparkRun(out)
+    stamp = _now()
+
+    def step(name: str) -> float:
+        if on_stage is not None:
+            on_stage(name)
+        return time.perf_counter()
+
+    try:
+        started = step("ingest")
+        ingested = spark_ingest.ingest(
+            spark, inputs, field_map=field_map, settings=settings.ingest, ingested_at=stamp
+        )
+        posts = ingested.posts.repartition(
+            max(2, spark.sparkContext.defaultParallelism * 2), "id"
+        ).persist()
+        _write(posts, staging / "posts", ["id"])
+        _write(ingested.occurrences, staging / "post_occurrences", ["source", "line"])
+        _write(ingested.quarantine, staging / "quarantine", ["source", "line"])
+        run.counts["ingest"] = ingested.counts
+        run.warnings = ingested.warnings
+        run.seconds["ingest"] = time.perf_counter() - started
+        identifiers = screens = flags = None
+        if "extract" in stages:
+            started = step("extract")
+            extracted = spark_stages.extract(posts, settings.extract, stamp=_now())
+            _write(extracted.identifiers, staging / "identifiers", ["post_id"])
+            _write(extracted.extracted_posts, staging / "extracted_posts", ["post_id"])
+            identifiers = spark.read.parquet(str(staging / "identifiers"))
+            by_kind = {
+                str(r["kind"]): int(r["count"])
+                for r in identifiers.groupBy("kind").count().collect()
+            }
+            run.counts["extract"] = {
+                "posts": run.counts["ingest"]["posts_added"],
+                "identifiers": sum(by_kind.values()),
+                "by_kind": dict(sorted(by_kind.items())),
+            }
+            run.seconds["extract"] = time.perf_counter() - started
+        if "screen" in stages and identifiers is not None:
+            started = step("screen")
+            screened = spark_stages.screen(posts, identifiers, settings.screen, stamp=_now())
+            _write(screened.screens, staging / "screens", ["post_id"])
+            _write(screened.flags, staging / "flags", ["post_id"])
+            screens = spark.read.parquet(str(staging / "screens"))
+            flags = spark.read.parquet(str(staging / "flags"))
+            by_band = {
+                str(r["band"]): int(r["count"]) for r in screens.groupBy("band").count().collect()
+            }
+            run.counts["screen"] = {
+                "posts": sum(by_band.values()),
+                "flagged": int(screens.where("flagged").count()),
+                "flags": int(flags.count()),
+                "by_band": dict(sorted(by_band.items())),
+                "identifiers": "stored",
+            }
+            run.seconds["screen"] = time.perf_counter() - started
+        if "link" in stages and identifiers is not None:
+            started = step("link")
+            linked = spark_link.link(
+                spark,
+                posts,
+                identifiers,
+                screens,
+                flags,
+                None,
+                None,
+                settings.link,
+                stamp=_now(),
+            )
+            _write(linked.networks, staging / "networks", ["network_id"])
+            _write(linked.network_posts, staging / "network_posts", ["network_id", "post_id"])
+            _write(linked.network_identifiers, staging / "network_identifiers", ["network_id"])
+            (staging / "set_aside").mkdir(parents=True, exist_ok=True)
+            pq.write_table(linked.set_aside, staging / "set_aside" / "part-0.parquet")
+            run.counts["link"] = linked.counts
+            run.seconds["link"] = time.perf_counter() - started
+        _write_runs(spark, staging, run, settings, stamp)
+        posts.unpersist()
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return run
+
+
+def _write_runs(
+    spark: SparkSession, staging: Path, run: SparkRun, settings: Settings, stamp: datetime
+) -> None:
+    """The provenance rows of the ``runs`` table: one per stage, with the engine named."""
+    del spark
+    rows = [
+        {
+            "run_id": uuid.uuid4().hex,
+            "stage": stage,
+            "started_at": stamp,
+            "finished_at": _now(),
+            "software_version": __version__,
+            "settings": orjson.dumps(
+                {"engine": "spark", **orjson.loads(settings.model_dump_json())}
+            ).decode(),
+            "counts": orjson.dumps({**counts, "seconds": round(run.seconds[stage], 3)}).decode(),
+        }
+        for stage, counts in run.counts.items()
+    ]
+    table = pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [
+                ("run_id", pa.string()),
+                ("stage", pa.string()),
+                ("started_at", pa.timestamp("us")),
+                ("finished_at", pa.timestamp("us")),
+                ("software_version", pa.string()),
+                ("settings", pa.string()),
+                ("counts", pa.string()),
+            ]
+        ),
+    )
+    (staging / "runs").mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, staging / "runs" / "part-0.parquet")
+
+
+#: Tables a Spark run writes, in the order they are loaded.
+TABLES: tuple[str, ...] = (
+    "posts",
+    "post_occurrences",
+    "quarantine",
+    "identifiers",
+    "extracted_posts",
+    "screens",
+    "flags",
+    "networks",
+    "network_posts",
+    "network_identifiers",
+    "set_aside",
+    "runs",
+)
+
+
+def open_as_workspace(out: Path, workspace: Path) -> dict[str, int]:
+    """Load a Spark run's Parquet tables into a new DuckDB workspace; rows per table.
+
+    The workspace must not exist yet (results of two engines are not mixed). It is written
+    under a temporary name and renamed when complete.
+    """
+    from threadline.errors import InputError
+    from threadline.link.settings import LINK_KINDS
+    from threadline.screening import Screener, indicator_rows
+    from threadline.workspace import Workspace
+
+    out, workspace = Path(out), Path(workspace)
+    if not (out / "posts").is_dir():
+        raise InputError(f"{out} holds no Spark run (no posts/ directory)")
+    if workspace.exists():
+        raise InputError(f"{workspace} exists already: name a new workspace file")
+    partial = workspace.with_name(f".{workspace.name}.partial")
+    partial.unlink(missing_ok=True)
+    loaded: dict[str, int] = {}
+    try:
+        with Workspace.open(partial, create=True) as ws:
+            engine = ws.engine
+            with engine.transaction():
+                for table in TABLES:
+                    directory = out / table
+                    if not directory.is_dir() or not any(directory.glob("*.parquet")):
+                        continue
+                    columns = [row[0] for row in engine.fetchall(f"DESCRIBE {table}")]
+                    names = ", ".join(columns)
+                    source = str(directory / "*.parquet").replace("'", "''")
+                    engine.execute(
+                        f"INSERT INTO {table} ({names}) SELECT {names} "
+                        f"FROM read_parquet('{source}')"
+                    )
+                    loaded[table] = int(engine.scalar(f"SELECT count(*) FROM {table}"))
+                rows = indicator_rows(Screener().library)
+                engine.register("_indicators", pa.Table.from_pylist(rows))
+                try:
+                    engine.execute(
+                        "INSERT INTO indicators SELECT code, label, category, strength, weight, "
+                        "source FROM _indicators"
+                    )
+                finally:
+                    engine.unregister("_indicators")
+                kinds_sql = ", ".join(f"'{kind}'" for kind in LINK_KINDS)
+                engine.execute(
+                    "INSERT INTO identifier_lookup SELECT DISTINCT canonical, kind, post_id "
+                    f"FROM identifiers WHERE kind IN ({kinds_sql}) "
+                    "ORDER BY canonical, kind, post_id"
+                )
+                engine.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('identifier_lookup_posts', "
+                    "(SELECT count(*)::VARCHAR FROM extracted_posts))"
+                )
+        partial.rename(workspace)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        Path(str(partial) + ".wal").unlink(missing_ok=True)
+        raise
+    return loaded

@@ -1,0 +1,176 @@
+"""Both engines, one set of cases (Splink's pattern): the ``analysed`` fixture runs the same
+input through DuckDB and through Spark (local mode) and hands each test a workspace to read.
+
+The last tests compare the engines table by table: same posts, quarantine, identifiers,
+screens, flags, networks (ids, members, scores, factors) and set-aside hubs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from threadline.ingest import ingest
+from threadline.pipeline import analyze
+from threadline.steps.link import find, load_networks
+from threadline.synth import write_corpus
+from threadline.workspace import Workspace
+
+STAGES = ("extract", "screen", "link")
+ENGINES = ("duckdb", "spark")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("corpus")
+    inputs = root / "inputs"
+    inputs.mkdir()
+    write_corpus(1500, 11, inputs / "a.jsonl", root / "truth.json")
+    # A hub: a site's support number on 40 advertisers' posts, two each with her own phone.
+    hub = [
+        {
+            "id": f"hub-{n}",
+            "text": f"Sweet girl in town, text me 415 555 {1000 + n // 2:04d}. "
+            "Questions about the site? Support line 212-555-0100",
+            "posted_at": f"2026-03-{1 + n % 28:02d}T10:00:00Z",
+            "location": "Houston, TX",
+        }
+        for n in range(80)
+    ]
+    # A controller's phone behind three personas, written three ways.
+    hand = [
+        {"id": "hand-0", "text": "Amber 19 new in Dallas call 4 1 5 - 5 5 5 - 0 1 8 8"},
+        {"id": "hand-1", "text": "Jade 20 just arrived, four one five 555 0188"},
+        {"id": "hand-2", "text": "Rose 18 sweet and fun (415) 555.0188"},
+    ]
+    bad = [b"{not json", orjson.dumps({"id": "no-text"}), orjson.dumps(hub[0])]
+    lines = [orjson.dumps(record) for record in hub + hand] + bad
+    (inputs / "b.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    return inputs
+
+
+class _Runs:
+    """Each engine's workspace over the corpus, made once per module on first use."""
+
+    def __init__(self, corpus: Path, root: Path, request: pytest.FixtureRequest) -> None:
+        self.corpus, self.root, self.request = corpus, root, request
+        self.done: dict[str, Path] = {}
+
+    def __getitem__(self, engine: str) -> Path:
+        if engine not in self.done:
+            workspace = self.root / engine / "w.duckdb"
+            workspace.parent.mkdir()
+            if engine == "duckdb":
+                with Workspace.open(workspace) as ws:
+                    ingest(ws, [self.corpus])
+                    analyze(ws, stages=STAGES)
+            else:
+                from threadline.spark.pipeline import analyze as spark_analyze
+                from threadline.spark.pipeline import open_as_workspace
+
+                spark = self.request.getfixturevalue("spark")
+                out = workspace.parent / "out"
+                spark_analyze(spark, [self.corpus], out, stages=STAGES)
+                open_as_workspace(out, workspace)
+            self.done[engine] = workspace
+        return self.done[engine]
+
+
+@pytest.fixture(scope="module")
+def runs(
+    corpus: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> _Runs:
+    return _Runs(corpus, tmp_path_factory.mktemp("runs"), request)
+
+
+@pytest.fixture(params=ENGINES)
+def analysed(request: pytest.FixtureRequest, runs: _Runs) -> tuple[str, Path]:
+    """(engine, workspace) after ingest and the stages both engines run."""
+    return request.param, runs[request.param]
+
+
+def _rows(workspace: Path, sql: str) -> list[tuple[Any, ...]]:
+    with Workspace.open(workspace, read_only=True) as ws:
+        return ws.engine.fetchall(sql)
+
+
+def test_bad_records_are_quarantined_with_line_and_reason(analysed: tuple[str, Path]) -> None:
+    _, workspace = analysed
+    rows = _rows(workspace, "SELECT source, line, reason FROM quarantine ORDER BY line")
+    assert [(Path(source).name, line, reason.split(":")[0]) for source, line, reason in rows] == [
+        ("b.jsonl", 84, "bad_json"),
+        ("b.jsonl", 85, "missing_text"),
+    ]
+    # The exact duplicate of hub-0 is an occurrence, not a second post.
+    assert _rows(workspace, "SELECT count(*) FROM post_occurrences WHERE post_id = 'hub-0'") == [
+        (2,)
+    ]
+
+
+def test_obfuscated_phone_is_one_identifier_and_one_network(analysed: tuple[str, Path]) -> None:
+    _, workspace = analysed
+    rows = _rows(
+        workspace,
+        "SELECT DISTINCT canonical FROM identifiers WHERE post_id LIKE 'hand-%' AND kind = 'phone'",
+    )
+    assert rows == [("+14155550188",)]
+    with Workspace.open(workspace, read_only=True) as ws:
+        answer = find(ws, "(415) 555-0188")
+    (match,) = answer["matches"]
+    assert sorted(match["post_ids"]) == ["hand-0", "hand-1", "hand-2"]
+    assert len(match["networks"]) == 1
+
+
+def test_the_support_number_is_set_aside_as_a_hub(analysed: tuple[str, Path]) -> None:
+    _, workspace = analysed
+    rows = _rows(workspace, "SELECT kind, key, posts, groups FROM set_aside WHERE kind = 'phone'")
+    assert ("phone", "+12125550100", 80, 40) in rows
+    # So the 40 advertisers are 40 networks of two posts, not one.
+    networks = _rows(
+        workspace, "SELECT count(DISTINCT network_id) FROM network_posts WHERE post_id LIKE 'hub-%'"
+    )
+    assert networks == [(40,)]
+
+
+def test_networks_are_ranked_leads_with_factors(analysed: tuple[str, Path]) -> None:
+    _, workspace = analysed
+    with Workspace.open(workspace, read_only=True) as ws:
+        rows = load_networks(ws, limit=10)
+    assert rows, "the synthetic corpus has networks"
+    assert [row["score"] for row in rows] == sorted((row["score"] for row in rows), reverse=True)
+    assert all(row["factors"] and len(row["post_ids"]) >= 2 for row in rows)
+
+
+# --------------------------------------------------------------------------- parity
+
+_PARITY_QUERIES = {
+    "posts": "SELECT id, text, title, posted_at, site, url, location, author, images, "
+    "content_hash, line FROM posts ORDER BY id",
+    "occurrences": "SELECT source, line, post_id FROM post_occurrences ORDER BY ALL",
+    "quarantine": "SELECT source, line, reason, raw_excerpt FROM quarantine ORDER BY ALL",
+    "identifiers": "SELECT post_id, field, kind, value, canonical, start_offset, end_offset "
+    "FROM identifiers ORDER BY ALL",
+    "regions": "SELECT post_id, region FROM extracted_posts ORDER BY ALL",
+    "screens": "SELECT post_id, round(score, 9), band, profile, flagged, flag_count FROM screens "
+    "ORDER BY post_id",
+    "flags": "SELECT post_id, field, code, category, strength, weight, start_offset, end_offset, "
+    "matched FROM flags ORDER BY ALL",
+    "networks": "SELECT network_id, round(score, 9), round(model_score, 9), pattern, "
+    "pattern_reason, posts, personas, one_off_personas, identifiers, phones, cities, "
+    "first_seen, last_seen, round(posts_per_day, 9), ages, prices, templates, sites, "
+    "flag_categories, factors FROM networks ORDER BY network_id",
+    "network_posts": "SELECT network_id, post_id FROM network_posts ORDER BY ALL",
+    "network_identifiers": "SELECT * FROM network_identifiers ORDER BY ALL",
+    "set_aside": "SELECT kind, key, posts, groups, reason FROM set_aside ORDER BY ALL",
+}
+
+
+@pytest.mark.parametrize("table", sorted(_PARITY_QUERIES))
+def test_both_engines_give_the_same_tables(runs: _Runs, table: str) -> None:
+    duck = _rows(runs["duckdb"], _PARITY_QUERIES[table])
+    spark = _rows(runs["spark"], _PARITY_QUERIES[table])
+    assert len(duck) == len(spark)
+    assert duck == spark
