@@ -20,6 +20,6 @@ def spark() -> Iterator[object]:
         pytest.fail("the Spark tests need Java 17+ (.ci/run installs it)")
     from threadline.spark.session import session
 
-    spark_session = session("local[2]", shuffle_partitions=4, driver_memory="1g")
+    spark_session = session("local[2]", shuffle_partitions=4, driver_memory="2g")
     yield spark_session
     spark_session.stop()

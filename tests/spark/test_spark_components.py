@@ -54,13 +54,12 @@ def test_small_shapes(spark: Any, edges: list[tuple[int, int]]) -> None:
     assert _run(spark, edges) == _expected(edges)
 
 
-@pytest.mark.parametrize("checkpoint_every", [1, 3])
-def test_long_path_with_shuffled_ids_converges(spark: Any, checkpoint_every: int) -> None:
+def test_long_path_with_shuffled_ids_converges(spark: Any) -> None:
     ids = list(range(10_000, 10_200))
     random.Random(3).shuffle(ids)
     edges = [(ids[n], ids[n + 1]) for n in range(len(ids) - 1)]
     frame = spark.createDataFrame(edges, "src long, dst long")
-    result = connected_components(spark, frame, checkpoint_every=checkpoint_every).collect()
+    result = connected_components(spark, frame).collect()
     labels = {row["node"]: row["component"] for row in result}
     assert set(labels.values()) == {min(ids)}
     assert labels == _expected(edges)
@@ -97,8 +96,6 @@ def test_bad_input_is_refused_up_front(spark: Any) -> None:
     good = spark.createDataFrame([(1, 2)], "src long, dst long")
     with pytest.raises(ValueError, match="max_iterations"):
         connected_components(spark, good, max_iterations=0)
-    with pytest.raises(ValueError, match="checkpoint_every"):
-        connected_components(spark, good, checkpoint_every=0)
 
 
 def test_non_convergence_is_an_error_not_a_wrong_answer(spark: Any) -> None:

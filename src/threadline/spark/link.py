@@ -19,6 +19,7 @@ the ``image`` evidence of the DuckDB path is absent here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,9 @@ NETWORKS_DDL = (
 _RANKED_DDL = (
     NETWORKS_DDL
     + ", post_ids array<string>, idents array<struct<kind:string,canonical:string,posts:int>>"
+)
+_IDENTS_TYPE = pa.list_(
+    pa.struct([("kind", pa.string()), ("canonical", pa.string()), ("posts", pa.int32())])
 )
 SET_ASIDE_SCHEMA = pa.schema(
     [
@@ -112,63 +116,70 @@ def _hubs_on_driver(
     ]
 
 
-def _rank_groups(settings: LinkSettings, stamp: datetime):  # type: ignore[no-untyped-def]
+def _post_facts(row: dict[str, Any], place: Any) -> PostFacts:
+    """A :class:`PostFacts` from one post's row of :func:`_facts`."""
+    return PostFacts(
+        row["id"],
+        row["posted_at"],
+        place(row["location"]) if row["location"] else None,
+        row["site"],
+        row["author"],
+        tuple(item["age"] for item in row["ages"] or ()),
+        tuple(row["prices"] or ()),
+        tuple(sorted({(c["kind"], c["canonical"]) for c in row["contacts"] or ()})),
+        row["template"],
+        tuple(
+            (f["category"], f["code"], f["start_offset"], f["end_offset"], f["field"])
+            for f in row["flags"] or ()
+        ),
+        row["profile"],
+        tuple(
+            (item["start_offset"], item["end_offset"])
+            for item in row["ages"] or ()
+            if item["field"] == "text"
+        ),
+    )
+
+
+def _rank_networks(
+    batches: Iterator[pa.RecordBatch], settings: LinkSettings, stamp: datetime
+) -> Iterator[pa.RecordBatch]:
+    """Task: profile and rank each network of a batch (one row per network, its posts in a
+    list), many networks per call: a grouped UDF would pay a round trip per network."""
     from threadline.steps.link import _place, _tables, network_id
 
-    def apply(table: pa.Table) -> pa.Table:
-        facts = []
-        for row in table.to_pylist():
-            facts.append(
-                PostFacts(
-                    row["id"],
-                    row["posted_at"],
-                    _place(row["location"]) if row["location"] else None,
-                    row["site"],
-                    row["author"],
-                    tuple(item["age"] for item in row["ages"] or ()),
-                    tuple(row["prices"] or ()),
-                    tuple(sorted({(c["kind"], c["canonical"]) for c in row["contacts"] or ()})),
-                    row["template"],
-                    tuple(
-                        (f["category"], f["code"], f["start_offset"], f["end_offset"], f["field"])
-                        for f in row["flags"] or ()
-                    ),
-                    row["profile"],
-                    tuple(
-                        (item["start_offset"], item["end_offset"])
-                        for item in row["ages"] or ()
-                        if item["field"] == "text"
-                    ),
-                )
-            )
-        ranked = rank(profile(network_id(min(f.post_id for f in facts)), facts), settings)
-        tables = _tables([ranked], stamp)
-        networks = tables["networks"]
+    for batch in batches:
+        ranked = []
+        for network in batch.column("posts").to_pylist():
+            facts = [_post_facts(row, _place) for row in network]
+            ranked.append(rank(profile(network_id(min(f.post_id for f in facts)), facts), settings))
+        tables = _tables(ranked, stamp)
+        members: dict[str, list[str]] = {}
+        for network, post in zip(
+            tables["network_posts"].column("network_id").to_pylist(),
+            tables["network_posts"].column("post_id").to_pylist(),
+            strict=True,
+        ):
+            members.setdefault(network, []).append(post)
+        idents: dict[str, list[dict[str, Any]]] = {}
         identifiers = tables["network_identifiers"]
-        idents = [
-            {"kind": k, "canonical": c, "posts": n}
-            for k, c, n in zip(
-                identifiers.column("kind").to_pylist(),
-                identifiers.column("canonical").to_pylist(),
-                identifiers.column("posts").to_pylist(),
-                strict=True,
+        for network, kind, canonical, posts in zip(
+            *(identifiers.column(name).to_pylist() for name in identifiers.column_names),
+            strict=True,
+        ):
+            idents.setdefault(network, []).append(
+                {"kind": kind, "canonical": canonical, "posts": posts}
             )
-        ]
-        return networks.append_column(
-            "post_ids", pa.array([tables["network_posts"].column("post_id").to_pylist()])
-        ).append_column(
-            "idents",
-            pa.array(
-                [idents],
-                pa.list_(
-                    pa.struct(
-                        [("kind", pa.string()), ("canonical", pa.string()), ("posts", pa.int32())]
-                    )
-                ),
-            ),
+        networks = tables["networks"]
+        ids = networks.column("network_id").to_pylist()
+        yield pa.RecordBatch.from_arrays(
+            [
+                *(networks.column(name).combine_chunks() for name in networks.column_names),
+                pa.array([members.get(i, []) for i in ids], pa.list_(pa.string())),
+                pa.array([idents.get(i, []) for i in ids], _IDENTS_TYPE),
+            ],
+            names=[*networks.column_names, "post_ids", "idents"],
         )
-
-    return apply
 
 
 def link(
@@ -270,20 +281,23 @@ def link(
                     )
                 )
                 edges = edges.unionByName(template_edges)
-    labels = _labels(connected_components(spark, edges), index)
+    labels = _labels(connected_components(spark, edges), index).persist()
     sizes = labels.groupBy("component").agg(F.count("*").alias("network_size"))
     in_network = (
         labels.join(sizes, "component")
         .where(F.col("network_size") >= settings.min_network_posts)
         .join(index, "idx")
         .select("id", "component")
+        .persist()  # read by every join of the facts
     )
+    in_network_posts = in_network.count()
     facts = _facts(posts, identifiers, screens, flags, cluster_members, in_network)
-    ranked = (
-        facts.groupBy("component")
-        .applyInArrow(_rank_groups(settings, stamp), _RANKED_DDL)
-        .persist()
+    per_network = facts.groupBy("component").agg(
+        F.collect_list(F.struct(*[c for c in facts.columns if c != "component"])).alias("posts")
     )
+    ranked = per_network.mapInArrow(
+        lambda batches: _rank_networks(batches, settings, stamp), _RANKED_DDL
+    ).persist()
     networks = ranked.drop("post_ids", "idents")
     network_posts = ranked.select("network_id", F.explode("post_ids").alias("post_id"))
     network_identifiers = ranked.select("network_id", F.explode("idents").alias("i")).select(
@@ -303,13 +317,14 @@ def link(
     counts = {
         "posts": int(index.count()),
         "networks": sum(patterns.values()),
-        "posts_in_networks": int(in_network.count()),
+        "posts_in_networks": in_network_posts,
         "set_aside": len(set_aside),
         "images_hashed": 0,
         "linked_items": dict(sorted(linked.items())),
         "by_pattern": dict(sorted(patterns.items())),
     }
-    incidence.unpersist()
+    for frame in (incidence, labels, in_network):
+        frame.unpersist()
     return LinkOutput(networks, network_posts, network_identifiers, aside, counts)
 
 
