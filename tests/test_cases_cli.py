@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from threadline.cases import crypto
@@ -180,3 +181,156 @@ def test_export_aggregates_suppresses_small_cells(setup: tuple[Path, Path], tmp_
     )
     assert strict.exit_code == 0
     assert all(r["count"] == "" for r in csv.DictReader(out.open()))
+
+
+def _ok(app: typer.Typer, args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def _directory(database: Path, keys: Path) -> tuple[str, str]:
+    admin = _common(database, keys, "ad-fay")
+    org = _ok(
+        cases_app,
+        ["directory", "add-organisation", *admin, "--name", "Harbour House", "--type", "NGO"],
+    )
+    service = _ok(
+        cases_app,
+        [
+            "directory",
+            "add-service",
+            org,
+            *admin,
+            "--type",
+            "shelter",
+            "--language",
+            "ro",
+            "--language",
+            "en",
+            "--contact",
+            "front desk",
+        ],
+    )
+    return org, service
+
+
+def test_directory_add_and_search(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    org, service = _directory(database, keys)
+    found = _ok(
+        cases_app,
+        [
+            "directory",
+            "search",
+            *_common(database, keys, "cw-ana"),
+            "--type",
+            "shelter",
+            "--language",
+            "ro",
+        ],
+    )
+    assert service in found and "Harbour House" in found
+    nothing = _ok(
+        cases_app, ["directory", "search", *_common(database, keys, "cw-ana"), "--language", "fr"]
+    )
+    assert service not in nothing
+    caseworker_writes = runner.invoke(
+        cases_app,
+        [
+            "directory",
+            "add-organisation",
+            *_common(database, keys, "cw-ana"),
+            "--role",
+            "caseworker",
+            "--name",
+            "X",
+            "--type",
+            "NGO",
+        ],
+    )
+    assert caseworker_writes.exit_code == 2 and "refused" in caseworker_writes.output
+    bad_type = runner.invoke(
+        cases_app,
+        ["directory", "add-service", org, *_common(database, keys, "ad-fay"), "--type", "spa"],
+    )
+    assert bad_type.exit_code == 2 and "service type" in bad_type.output
+    unknown_org = runner.invoke(
+        cases_app,
+        [
+            "directory",
+            "add-service",
+            "nope",
+            *_common(database, keys, "ad-fay"),
+            "--type",
+            "shelter",
+        ],
+    )
+    assert unknown_org.exit_code == 2 and "no organisation" in unknown_org.output
+
+
+def test_consent_grant_list_revoke_gates_referrals(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    case_id = _add(database, keys)
+    org, service = _directory(database, keys)
+    ana = _common(database, keys, "cw-ana")
+    refer = ["referral", "create", case_id, *ana, "--why", "shelter", "--service", service]
+    no_consent = runner.invoke(cases_app, [*refer, "--reason", "AdditionalServicesRequired"])
+    assert no_consent.exit_code == 2 and "consent" in no_consent.output
+    consent = _ok(
+        cases_app,
+        [
+            "consent",
+            "grant",
+            case_id,
+            *ana,
+            "--why",
+            "survivor agreed",
+            "--purpose",
+            "referral",
+            "--to",
+            org,
+            "--expires",
+            "2099-12-31T18:00+01:00",
+        ],
+    )
+    listed = _ok(cases_app, ["consent", "list", case_id, *ana, "--why", "review"])
+    assert consent in listed and "referral" in listed and "yes" in listed
+    referral = _ok(cases_app, [*refer, "--reason", "AdditionalServicesRequired"])
+    update = ["referral", "update", referral, *ana, "--why", "reply"]
+    assert "accepted" in _ok(cases_app, [*update, "--status", "accepted"])
+    wrong = runner.invoke(cases_app, [*update, "--status", "declined"])
+    assert wrong.exit_code == 2 and "cannot become" in wrong.output
+    lost = runner.invoke(cases_app, [*update, "--status", "lost"])
+    assert lost.exit_code == 2 and "not a referral answer" in lost.output
+    assert "completed" in _ok(cases_app, [*update, "--status", "completed"])
+    revoke = ["consent", "revoke", consent, *ana, "--why", "survivor withdrew"]
+    assert "revoked" in _ok(cases_app, revoke)
+    listed = _ok(cases_app, ["consent", "list", case_id, *ana, "--why", "review"])
+    assert listed.splitlines()[1].endswith("\tno")
+    again = runner.invoke(cases_app, [*refer, "--reason", "AdditionalServicesRequired"])
+    assert again.exit_code == 2 and "consent" in again.output
+    foreign = runner.invoke(
+        cases_app,
+        ["consent", "list", case_id, *_common(database, keys, "cw-ben"), "--why", "curious"],
+    )
+    assert foreign.exit_code == 2 and "refused" in foreign.output
+
+
+def test_consent_input_errors(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    case_id = _add(database, keys)
+    org, _ = _directory(database, keys)
+    grant = ["consent", "grant", case_id, *_common(database, keys, "cw-ana"), "--why", "w"]
+    expired = runner.invoke(
+        cases_app, [*grant, "--purpose", "referral", "--to", org, "--expires", "2001-01-01"]
+    )
+    assert expired.exit_code == 2 and "expired" in expired.output
+    garbled = runner.invoke(
+        cases_app, [*grant, "--purpose", "referral", "--to", org, "--expires", "soon"]
+    )
+    assert garbled.exit_code == 2 and "ISO" in garbled.output
+    marketing = runner.invoke(cases_app, [*grant, "--purpose", "marketing", "--to", org])
+    assert marketing.exit_code == 2 and "consent purpose" in marketing.output
+    nowhere = runner.invoke(cases_app, [*grant, "--purpose", "referral", "--to", "nope"])
+    assert nowhere.exit_code == 2 and "no organisation" in nowhere.output

@@ -52,11 +52,22 @@ def users_add(
     name: Annotated[str, typer.Argument(help="The user's name.")],
     role: Annotated[str, typer.Option("--role", help="admin, analyst or viewer.")],
     db: DbOption = DEFAULT_DB,
+    case_role: Annotated[
+        str | None,
+        typer.Option(
+            "--case-role",
+            help="Access to the case records (/v1/cases): caseworker, supervisor, analyst, "
+            "researcher or admin; needs --org.",
+        ),
+    ] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organisation the user acts within (cases).")
+    ] = None,
 ) -> None:
     """Create a user and print a one-time password to hand over."""
     store = _store(db)
     try:
-        password = store.add_user(name, role)
+        password = store.add_user(name, role, case_role=case_role, organisation=org)
     except ThreadlineError as exc:
         _fail(str(exc))
     finally:
@@ -68,9 +79,16 @@ def users_add(
 def users_list(db: DbOption = DEFAULT_DB) -> None:
     """List users and their roles."""
     store = _store(db)
-    table = Table("user", "role", "disabled", "created")
+    table = Table("user", "role", "case role", "organisation", "disabled", "created")
     for user in store.users():
-        table.add_row(user.name, user.role, "yes" if user.disabled else "", str(user.created_at))
+        table.add_row(
+            user.name,
+            user.role,
+            user.case_role or "",
+            user.organisation or "",
+            "yes" if user.disabled else "",
+            str(user.created_at),
+        )
     store.close()
     _out.print(table)
 

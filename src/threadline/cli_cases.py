@@ -5,13 +5,18 @@ The database is ``--db`` (a file path or SQLAlchemy URL; default $THREADLINE_CAS
 $THREADLINE_CASES_KEY_FILE) or the JSON in $THREADLINE_CASES_KEYS; it is never stored in the
 database. The CLI is an operator tool: it acts for the principal given by --user/--role/--org,
 and every action is checked by the policy and audited like any other.
+
+``threadline cases consent|referral|directory`` cover consent (grant, revoke, list), referrals
+(create, update) and the service directory (add an organisation or a service, search): thin
+layers over :class:`CaseStore`, like the rest.
 """
 
 from __future__ import annotations
 
 import csv
 import sys
-from datetime import date
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -23,6 +28,7 @@ from threadline.cases.errors import CaseError
 from threadline.cases.policy import Principal
 from threadline.cases.store import (
     AGGREGATE_DIMENSIONS,
+    CONSENT_PURPOSES,
     DEFAULT_K,
     CaseContext,
     CaseStore,
@@ -296,3 +302,260 @@ def export_aggregates_command(
         writer.writerow(["dimension", "value", "count"])
         writer.writerows(rows)
     _out.print(f"{len(rows)} cells written to {out} (k={k})")
+
+
+# ---- consent, referrals, directory ---------------------------------------------------------
+
+consent_app = typer.Typer(help="The survivor's consents: grant, revoke, list.")
+referral_app = typer.Typer(help="Referrals of a case to a directory service.")
+directory_app = typer.Typer(help="The service directory: organisations and their services.")
+cases_app.add_typer(consent_app, name="consent")
+cases_app.add_typer(referral_app, name="referral")
+cases_app.add_typer(directory_app, name="directory")
+
+
+def _moment(text: str) -> datetime:
+    """An ISO date or date-time; UTC unless it names an offset."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"{text!r} is not an ISO date or date-time (e.g. 2026-12-31T18:00+01:00)")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _tsv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Tab-separated lines with a header: ids stay whole (a table would cut them to fit)."""
+    writer = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="minutes") if moment else ""
+
+
+@consent_app.command("grant")
+def consent_grant_command(
+    case_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    purpose: Annotated[str, typer.Option(help=f"One of {', '.join(sorted(CONSENT_PURPOSES))}.")],
+    to: Annotated[str, typer.Option("--to", help="Recipient organisation id (directory).")],
+    expires: Annotated[
+        str | None, typer.Option(help="ISO date or date-time it ends (UTC unless an offset).")
+    ] = None,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Record the survivor's consent for one purpose and one recipient; prints its id."""
+    until = _moment(expires) if expires else None
+    store = _store(target, key_file)
+    try:
+        consent_id = store.grant_consent(
+            _principal(user, role, org),
+            case_id,
+            purpose=purpose,
+            recipient_organisation_id=to,
+            why=why,
+            expires_at=until,
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(consent_id)
+
+
+@consent_app.command("revoke")
+def consent_revoke_command(
+    consent_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Revoke a consent: no later share or referral may rely on it."""
+    store = _store(target, key_file)
+    try:
+        store.revoke_consent(_principal(user, role, org), consent_id, why=why)
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(f"consent {consent_id} revoked")
+
+
+@consent_app.command("list")
+def consent_list_command(
+    case_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """List a case's consents (tab-separated) and whether each is valid now; audited as a read."""
+    store = _store(target, key_file)
+    try:
+        view = store.read_case(_principal(user, role, org), case_id, why=why)
+    except CaseError as exc:
+        _fail(str(exc))
+    rows = [
+        (
+            consent.id,
+            consent.purpose,
+            consent.recipient_organisation_id,
+            _when(consent.granted_at),
+            _when(consent.expires_at),
+            _when(consent.revoked_at),
+            "yes" if consent.valid else "no",
+        )
+        for consent in view.consents
+    ]
+    _tsv(("id", "purpose", "recipient", "granted", "expires", "revoked", "valid"), rows)
+
+
+@referral_app.command("create")
+def referral_create_command(
+    case_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    service: Annotated[str, typer.Option("--service", help="Service id (directory).")],
+    reason: Annotated[str, typer.Option(help="cas_ReasonForOutgoingReferral code.")],
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Refer a case to a service (needs a valid referral consent); prints the referral id."""
+    store = _store(target, key_file)
+    try:
+        referral_id = store.refer(
+            _principal(user, role, org), case_id, service, reason=reason, why=why
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(referral_id)
+
+
+@referral_app.command("update")
+def referral_update_command(
+    referral_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    status: Annotated[str, typer.Option(help="accepted, declined or completed.")],
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Record the recipient's answer: sent -> accepted|declined, accepted -> completed."""
+    if status not in ("accepted", "declined", "completed"):
+        _fail(f"{status!r} is not a referral answer: accepted, declined or completed")
+    store = _store(target, key_file)
+    try:
+        store.update_referral(
+            _principal(user, role, org),
+            referral_id,
+            status,  # type: ignore[arg-type]  # checked above
+            why=why,
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(f"referral {referral_id} {status}")
+
+
+@directory_app.command("add-organisation")
+def directory_add_organisation_command(
+    user: UserOption,
+    org: OrgOption,
+    name: Annotated[str, typer.Option("--name", help="The organisation's name.")],
+    org_type: Annotated[str, typer.Option("--type", help="org_Type code (HTCDS).")],
+    country: Annotated[str | None, typer.Option(help="ISO 3166 alpha-2.")] = None,
+    phone: Annotated[str | None, typer.Option(help="The organisation's switchboard.")] = None,
+    why: WhyOption = "directory maintenance",
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["admin"],  # noqa: B006
+) -> None:
+    """Add an organisation to the directory; prints its id (the id consents name)."""
+    store = _store(target, key_file)
+    try:
+        org_id = store.add_organisation(
+            _principal(user, role, org),
+            name=name,
+            org_type=org_type,
+            why=why,
+            country=country,
+            phone=phone,
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(org_id)
+
+
+@directory_app.command("add-service")
+def directory_add_service_command(
+    organisation_id: str,
+    user: UserOption,
+    org: OrgOption,
+    service_type: Annotated[str, typer.Option("--type", help="shelter, legal_aid, medical ...")],
+    language: Annotated[
+        list[str] | None, typer.Option("--language", help="ISO 639 (repeatable).")
+    ] = None,
+    eligibility: Annotated[str, typer.Option(help="Who the service is for.")] = "",
+    contact: Annotated[str, typer.Option(help="How to reach the service.")] = "",
+    why: WhyOption = "directory maintenance",
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["admin"],  # noqa: B006
+) -> None:
+    """Add a service an organisation offers; prints its id (the id referrals name)."""
+    store = _store(target, key_file)
+    try:
+        service_id = store.add_service(
+            _principal(user, role, org),
+            organisation_id,
+            service_type=service_type,
+            why=why,
+            languages=language or (),
+            eligibility=eligibility,
+            contact=contact,
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(service_id)
+
+
+@directory_app.command("search")
+def directory_search_command(
+    user: UserOption,
+    org: OrgOption,
+    service_type: Annotated[str | None, typer.Option("--type", help="A service type.")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="ISO 639.")] = None,
+    why: WhyOption = "find a service",
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Find services by type and language (tab-separated: the ids referrals name)."""
+    store = _store(target, key_file)
+    try:
+        found = store.find_services(
+            _principal(user, role, org), why=why, service_type=service_type, language=language
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    rows = [
+        (
+            info.id,
+            info.organisation_name,
+            info.organisation_id,
+            info.service_type,
+            ",".join(info.languages),
+            info.contact,
+        )
+        for info in found
+    ]
+    _tsv(("service", "organisation", "organisation_id", "type", "languages", "contact"), rows)

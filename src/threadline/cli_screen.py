@@ -225,6 +225,19 @@ def serve_command(
         typer.Option("--rate-limit", min=1, help="API requests a minute per client, on average."),
     ] = 600,
     burst: Annotated[int, typer.Option("--burst", min=1, help="API burst per client.")] = 60,
+    cases_db: Annotated[
+        str | None,
+        typer.Option(
+            "--cases-db",
+            envvar="THREADLINE_CASES_DB",
+            help="Also serve the case records under /v1/cases (file path or SQLAlchemy URL; "
+            "master keys from $THREADLINE_CASES_KEY_FILE or --cases-key-file).",
+        ),
+    ] = None,
+    cases_key_file: Annotated[
+        Path | None,
+        typer.Option("--cases-key-file", help="Master keyring of the case records (JSON)."),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (POST /v1/screen, GET /v1/health; docs at /docs) and the pages."""
     try:
@@ -249,6 +262,8 @@ def serve_command(
             accounts=accounts,
             rate_per_minute=rate_limit,
             rate_burst=burst,
+            cases=cases_db,
+            cases_key_file=cases_key_file,
         )
     except ThreadlineError as exc:
         _fail(str(exc))

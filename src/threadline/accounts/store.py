@@ -31,7 +31,9 @@ from sqlalchemy import (
     create_engine,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -54,6 +56,10 @@ _users = Table(
     Column("password_hash", String(256), nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
+    # Optional: the user's role in the case records (threadline.cases.policy.Role) and the
+    # organisation they act within there; NULL for users who have no access to case records.
+    Column("case_role", String(16)),
+    Column("organisation", String(64)),
 )
 _tokens = Table(
     "api_tokens",
@@ -97,6 +103,8 @@ class UserInfo:
     role: str
     disabled: bool
     created_at: datetime
+    case_role: str | None = None
+    organisation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +149,30 @@ def _chain(previous: str, at: datetime, actor: str, action: str, resource: str, 
     return hashlib.sha256(fields.encode()).hexdigest()
 
 
+def _add_case_columns(engine: Engine) -> None:
+    """Give a users table made before case roles existed its two new (nullable) columns."""
+    present = {column["name"] for column in inspect(engine).get_columns("users")}
+    with engine.begin() as con:
+        for column in ("case_role", "organisation"):
+            if column not in present:
+                kind = _users.c[column].type.compile(dialect=engine.dialect)
+                con.execute(text(f"ALTER TABLE users ADD COLUMN {column} {kind}"))
+
+
+def _check_case_role(case_role: str | None, organisation: str | None) -> None:
+    if case_role is None and organisation is None:
+        return
+    from threadline.cases.policy import Role
+
+    if case_role is None or not organisation or not organisation.strip():
+        raise AccountError("a case role needs an organisation, and an organisation a case role")
+    if case_role not in Role._value2member_map_:
+        roles = ", ".join(role.value for role in Role)
+        raise AccountError(f"unknown case role {case_role!r}; case roles: {roles}")
+    if len(organisation) > 64:
+        raise AccountError("an organisation is at most 64 characters")
+
+
 def database_url(location: str | Path) -> str:
     """A SQLAlchemy URL from a URL or a file path (SQLite)."""
     text = str(location)
@@ -165,6 +197,7 @@ class AccountStore:
         self.url = database_url(location)
         self.engine = engine or create_engine(self.url)
         _metadata.create_all(self.engine)
+        _add_case_columns(self.engine)
         self._hasher = PasswordHasher()
         self._token_cache: dict[str, tuple[Principal | None, float]] = {}
         self._token_cache_seconds = token_cache_seconds
@@ -174,8 +207,19 @@ class AccountStore:
 
     # Users ------------------------------------------------------------------------------
 
-    def add_user(self, name: str, role: str) -> str:
-        """Create a user; returns a one-time password to hand over (only its hash is kept)."""
+    def add_user(
+        self,
+        name: str,
+        role: str,
+        *,
+        case_role: str | None = None,
+        organisation: str | None = None,
+    ) -> str:
+        """Create a user; returns a one-time password to hand over (only its hash is kept).
+
+        ``case_role`` and ``organisation`` (both or neither) give the user access to the case
+        records, as that role within that organisation; without them the user has none.
+        """
         name = name.strip()
         if (
             not name
@@ -185,6 +229,7 @@ class AccountStore:
             raise AccountError("a user name is 1-64 letters, digits, '.', '-' or '_'")
         if role not in ROLES:
             raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        _check_case_role(case_role, organisation)
         password = secrets.token_urlsafe(12)
         with self.engine.begin() as con:
             if con.execute(select(_users.c.name).where(_users.c.name == name)).first():
@@ -196,15 +241,33 @@ class AccountStore:
                     password_hash=self._hasher.hash(password),
                     disabled=False,
                     created_at=_now(),
+                    case_role=case_role,
+                    organisation=organisation,
                 )
             )
-        self.record("cli", "user.add", f"user:{name}", f"role {role}")
+        cases = f"; case role {case_role} in {organisation}" if case_role else ""
+        self.record("cli", "user.add", f"user:{name}", f"role {role}{cases}")
         return password
 
     def users(self) -> list[UserInfo]:
         with self.engine.connect() as con:
             rows = con.execute(select(_users).order_by(_users.c.name)).all()
-        return [UserInfo(r.name, r.role, r.disabled, r.created_at) for r in rows]
+        return [
+            UserInfo(r.name, r.role, r.disabled, r.created_at, r.case_role, r.organisation)
+            for r in rows
+        ]
+
+    def case_identity(self, name: str) -> tuple[str, str] | None:
+        """``(case role, organisation)`` of an enabled user with access to the case records."""
+        with self.engine.connect() as con:
+            row = con.execute(
+                select(_users.c.case_role, _users.c.organisation, _users.c.disabled).where(
+                    _users.c.name == name
+                )
+            ).first()
+        if row is None or row.disabled or not row.case_role or not row.organisation:
+            return None
+        return str(row.case_role), str(row.organisation)
 
     def disable_user(self, name: str) -> None:
         with self.engine.begin() as con:

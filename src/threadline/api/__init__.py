@@ -13,7 +13,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -24,6 +24,9 @@ from threadline.indicators.scoring import ScreenSettings
 from threadline.screening import Screener
 from threadline.settings import Settings
 from threadline.web import auth
+
+if TYPE_CHECKING:
+    from threadline.cases import CaseStore
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -42,6 +45,8 @@ def create_app(
     accounts: AccountStore | Path | str | None = None,
     rate_per_minute: float = 600,
     rate_burst: int = 60,
+    cases: CaseStore | Path | str | None = None,
+    cases_key_file: Path | None = None,
 ) -> FastAPI:
     """The Threadline app (``settings``: the project settings or just their screen part).
 
@@ -51,6 +56,10 @@ def create_app(
     user or an API token, and API clients are rate-limited per client (``rate_per_minute``
     on average, bursts of ``rate_burst``); ``threadline serve`` always passes one. Without,
     the app is open: only for embedding behind a gateway that authenticates.
+
+    With ``cases`` (a :class:`~threadline.cases.CaseStore` or its database; the master keyring
+    from ``cases_key_file`` or the environment), the case records are served under
+    ``/v1/cases`` (:mod:`threadline.api.cases`); they need ``accounts``.
     """
     screen_settings = _screen_settings(settings)
 
@@ -95,6 +104,8 @@ def create_app(
         app.include_router(auth.router)
     app.include_router(health.router)
     app.include_router(screen.router)
+    if cases is not None:
+        _include_cases(app, cases, cases_key_file)
     web.mount(app, workspace)
     generate = app.openapi
 
@@ -109,11 +120,29 @@ def create_app(
     return app
 
 
+def _include_cases(app: FastAPI, cases: CaseStore | Path | str, key_file: Path | None) -> None:
+    from threadline.api import cases as cases_api
+    from threadline.cases import CaseStore
+    from threadline.cases.crypto import load_keyring
+    from threadline.errors import SettingsError
+
+    if getattr(app.state, "accounts", None) is None:
+        raise SettingsError("the case records are served only with accounts (sign-in)")
+    app.state.cases = (
+        cases
+        if isinstance(cases, CaseStore)
+        else CaseStore.open(str(cases), load_keyring(key_file))
+    )
+    app.include_router(cases_api.router)
+
+
 def app_from_env() -> FastAPI:
     """The app as an ASGI factory configured by the environment (for ``uvicorn --factory`` and
     process managers): ``THREADLINE_APP_DB`` (accounts; required: the served app always needs
     sign-in), ``THREADLINE_WORKSPACE`` (optional pages), ``THREADLINE_RATE_PER_MINUTE`` and
-    ``THREADLINE_RATE_BURST`` (per-client API limits)."""
+    ``THREADLINE_RATE_BURST`` (per-client API limits), ``THREADLINE_CASES_DB`` (optional case
+    records under /v1/cases, with the master keys of ``THREADLINE_CASES_KEY_FILE`` or
+    ``THREADLINE_CASES_KEYS``)."""
     import os
 
     from threadline.errors import SettingsError
@@ -126,4 +155,5 @@ def app_from_env() -> FastAPI:
         accounts=accounts,
         rate_per_minute=float(os.environ.get("THREADLINE_RATE_PER_MINUTE", "600")),
         rate_burst=int(os.environ.get("THREADLINE_RATE_BURST", "60")),
+        cases=os.environ.get("THREADLINE_CASES_DB") or None,
     )

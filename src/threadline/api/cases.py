@@ -1,0 +1,725 @@
+"""``/v1/cases``: survivor case records over HTTP, a thin layer over :class:`CaseStore`.
+
+Included by :func:`threadline.api.create_app` only when a case database is configured. Each
+request acts for the signed-in web user as a cases :class:`Principal` built from the user's case
+role and organisation (``threadline users add NAME --role R --case-role CR --org ORG``); a user
+without a case role, or an API token (tokens carry no case role), is refused with 403. Every
+other decision is the store's: the policy (:mod:`threadline.cases.policy`) decides, the store
+audits allowed calls and refusals alike, and this module only translates its errors:
+
+- 404: unknown case, consent, referral, service or organisation
+- 403: refused by the policy, or no valid consent for a share or referral
+- 409: the record's state does not allow the change (account already recorded, referral step)
+- 410: the case was erased (its data key is destroyed)
+- 422: bad input (not in the HTCDS picklist, missing purpose, malformed body)
+
+Every call needs a purpose (``why``: the ``X-Purpose`` header, or the ``why`` field of the body
+or query); it is written to the audit log with the call, so it must name no person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from threadline.api.screen import Problem
+from threadline.cases.errors import (
+    AccessDenied,
+    CaseError,
+    ConsentRequired,
+    InvalidState,
+    MasterKeyError,
+    NotFound,
+    RecordErased,
+)
+from threadline.cases.policy import Action, Principal, Scope, decide
+from threadline.cases.store import (
+    AGGREGATE_DIMENSIONS,
+    CONSENT_PURPOSES,
+    DEFAULT_K,
+    SHAREABLE_FIELDS,
+    CaseContext,
+    CaseStore,
+    CaseView,
+    PersonInput,
+    PseudonymousCase,
+)
+from threadline.web.auth import audit, principal_of
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+MAX_WHY = 500
+MAX_TEXT = 100_000
+_Short = Annotated[str, Field(max_length=200)]
+_Code = Annotated[str, Field(max_length=100)]
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": Problem, "description": "Refused (policy, consent, or no case role)"},
+    404: {"model": Problem, "description": "No such case or record"},
+    422: {"model": Problem, "description": "Bad input or missing purpose"},
+}
+
+# ---- request and response models -----------------------------------------------------------
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Purpose(_In):
+    why: str | None = Field(
+        default=None,
+        max_length=MAX_WHY,
+        description="Why you access the record (audited); or send the X-Purpose header.",
+    )
+
+
+class PersonIn(_In):
+    """The person of a case; names, birth date, contact and identity number are encrypted."""
+
+    given_name: _Short | None = None
+    family_name: _Short | None = None
+    birth_date: date | None = None
+    email: _Short | None = None
+    phone: _Short | None = None
+    identity_number: _Short | None = None
+    gender: _Code | None = Field(default=None, description="prs_Gender code (HTCDS)")
+    citizenship: list[_Code] = Field(default_factory=list, description="ISO 3166 alpha-2")
+    primary_language: _Code | None = Field(default=None, description="ISO 639")
+
+    def to_input(self) -> PersonInput:
+        values = self.model_dump()
+        values["citizenship"] = tuple(self.citizenship)
+        return PersonInput(**values)
+
+
+class PersonOut(BaseModel):
+    given_name: str | None
+    family_name: str | None
+    birth_date: date | None
+    email: str | None
+    phone: str | None
+    identity_number: str | None
+    gender: str | None
+    citizenship: list[str]
+    primary_language: str | None
+
+
+class ContextIn(_In):
+    """Victim case context: HTCDS picklist codes (vic_...); the notes are encrypted."""
+
+    trafficking_status: _Code | None = None
+    relationship_to_trafficker: _Code | None = None
+    recruitment_methods: list[_Code] = Field(default_factory=list)
+    recruitment_apps: list[_Code] = Field(default_factory=list)
+    control_methods: list[_Code] = Field(default_factory=list)
+    exploitation_types: list[_Code] = Field(default_factory=list)
+    exploitation_apps: list[_Code] = Field(default_factory=list)
+    recruitment_country: _Code | None = None
+    exploitation_country: _Code | None = None
+    vulnerability_notes: str | None = Field(default=None, max_length=MAX_TEXT)
+
+    def to_input(self) -> CaseContext:
+        values: dict[str, Any] = self.model_dump()
+        for name, value in values.items():
+            if isinstance(value, list):
+                values[name] = tuple(value)
+        return CaseContext(**values)
+
+
+class ContextOut(BaseModel):
+    trafficking_status: str | None
+    relationship_to_trafficker: str | None
+    recruitment_methods: list[str]
+    recruitment_apps: list[str]
+    control_methods: list[str]
+    exploitation_types: list[str]
+    exploitation_apps: list[str]
+    recruitment_country: str | None
+    exploitation_country: str | None
+    vulnerability_notes: str | None = Field(description="null in the pseudonymous view")
+
+
+class CaseIn(Purpose):
+    person: PersonIn = Field(default_factory=PersonIn)
+    context: ContextIn = Field(default_factory=ContextIn)
+    owner_id: str | None = Field(
+        default=None, max_length=64, description="Another caseworker (supervisors only)."
+    )
+    opened_on: date | None = None
+
+
+class Created(BaseModel):
+    id: str
+
+
+class Caseload(BaseModel):
+    cases: list[str] = Field(description="Ids of the cases you may read in clear")
+
+
+class CommentOut(BaseModel):
+    author: str
+    written_at: datetime
+    text: str
+
+
+class PerpetratorOut(BaseModel):
+    roles: list[str]
+    name: str | None
+    details: str | None
+
+
+class SupportPlanOut(BaseModel):
+    plan_type: str
+    objectives: str | None
+    planned_end: date | None
+
+
+class ReferralOut(BaseModel):
+    id: str
+    service_id: str
+    consent_id: str
+    reason: str
+    status: str
+    sent_at: datetime
+    responded_at: datetime | None
+    completed_at: datetime | None
+
+
+class ConsentOut(BaseModel):
+    id: str
+    purpose: str
+    recipient_organisation_id: str
+    granted_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    valid: bool
+
+
+class LinkOut(BaseModel):
+    kind: str
+    pseudonym: str
+
+
+class CaseOut(BaseModel):
+    """A whole case in clear (its caseworker, or a supervisor of the organisation)."""
+
+    view: Literal["clear"] = "clear"
+    id: str
+    organisation: str
+    owner_id: str
+    status: str
+    opened_on: date
+    person: PersonOut
+    age_band: str | None
+    context: ContextOut
+    account: str | None
+    comments: list[CommentOut]
+    perpetrators: list[PerpetratorOut]
+    support_plans: list[SupportPlanOut]
+    referrals: list[ReferralOut]
+    consents: list[ConsentOut]
+    links: list[LinkOut]
+
+
+class PseudonymousCaseOut(BaseModel):
+    """A case without any personal field (analysts; supervisors on request)."""
+
+    view: Literal["pseudonymous"] = "pseudonymous"
+    id: str
+    organisation: str
+    status: str
+    year: int
+    gender: str | None
+    age_band: str | None
+    citizenship: list[str]
+    context: ContextOut
+    links: list[LinkOut]
+    referral_statuses: list[str]
+    erased: bool
+
+
+class TextIn(Purpose):
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class ConsentIn(Purpose):
+    purpose: str = Field(description="One of: " + ", ".join(sorted(CONSENT_PURPOSES)))
+    recipient_organisation_id: str = Field(max_length=64, description="A directory organisation")
+    expires_at: AwareDatetime | None = Field(default=None, description="With a time zone")
+
+
+class ReferralIn(Purpose):
+    service_id: str = Field(max_length=64)
+    reason: _Code = Field(description="cas_ReasonForOutgoingReferral code (HTCDS)")
+
+
+class ReferralUpdateIn(Purpose):
+    status: Literal["accepted", "declined", "completed"] = Field(
+        description="sent -> accepted or declined; accepted -> completed"
+    )
+
+
+class ShareIn(Purpose):
+    recipient_organisation_id: str = Field(max_length=64)
+    fields: list[str] = Field(
+        min_length=1, description="Any of: " + ", ".join(sorted(SHAREABLE_FIELDS))
+    )
+    purpose: str = Field(default="case_transfer", description="The consent purpose it relies on")
+
+
+class SharedOut(BaseModel):
+    case_id: str
+    consent_id: str
+    recipient_organisation_id: str
+    fields: dict[str, Any]
+
+
+class ServiceOut(BaseModel):
+    id: str
+    organisation_id: str
+    organisation_name: str
+    service_type: str
+    languages: list[str]
+    eligibility: str
+    contact: str
+
+
+class Services(BaseModel):
+    services: list[ServiceOut]
+
+
+class CellOut(BaseModel):
+    value: str
+    count: int | None = Field(description="null when suppressed (fewer than k cases)")
+
+
+class Aggregates(BaseModel):
+    dimension: str
+    k: int
+    cells: list[CellOut]
+
+
+# ---- plumbing ------------------------------------------------------------------------------
+
+
+def _store(request: Request) -> CaseStore:
+    store: CaseStore = request.app.state.cases
+    return store
+
+
+def case_principal(request: Request) -> Principal:
+    """The cases principal of the signed-in user: their case role within their organisation."""
+    accounts = getattr(request.app.state, "accounts", None)
+    web = principal_of(request)
+    if accounts is None or web is None:
+        raise HTTPException(403, "the case records need a signed-in user with a case role")
+    if web.kind != "user":
+        audit(request, "cases.refused", "cases", "API token: no case role")
+        raise HTTPException(
+            403, "API tokens carry no case role: sign in as a user who has one (--case-role)"
+        )
+    identity = accounts.case_identity(web.name)
+    if identity is None:
+        audit(request, "cases.refused", "cases", "no case role")
+        raise HTTPException(403, "your account has no case role: ask an admin to give you one")
+    role, organisation = identity
+    return Principal(web.name, frozenset({role}), organisation)
+
+
+CasePrincipal = Annotated[Principal, Depends(case_principal)]
+PurposeHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Purpose",
+        max_length=MAX_WHY,
+        description="Why you access the records (audited; name no person).",
+    ),
+]
+PurposeQuery = Annotated[
+    str | None,
+    Query(max_length=MAX_WHY, description="The purpose, when not sent as X-Purpose."),
+]
+
+
+def _why(field: str | None, header: str | None) -> str:
+    why = (field or header or "").strip()
+    if not why:
+        raise HTTPException(
+            422, "a purpose is required: send the X-Purpose header or a 'why' field"
+        )
+    return why
+
+
+@contextmanager
+def _answers() -> Iterator[None]:
+    """The store's errors as HTTP answers (the store has already audited its refusals)."""
+    try:
+        yield
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except (AccessDenied, ConsentRequired) as exc:
+        raise HTTPException(403, str(exc)) from None
+    except InvalidState as exc:
+        raise HTTPException(409, str(exc)) from None
+    except RecordErased as exc:
+        raise HTTPException(410, str(exc)) from None
+    except MasterKeyError:
+        raise HTTPException(503, "the case records' master key is unavailable") from None
+    except CaseError as exc:  # vocabulary, empty text, unknown field or dimension ...
+        raise HTTPException(422, str(exc)) from None
+
+
+def _context_out(context: CaseContext) -> ContextOut:
+    return ContextOut.model_validate(asdict(context))
+
+
+def _clear(view: CaseView) -> CaseOut:
+    return CaseOut(
+        id=view.id,
+        organisation=view.organisation,
+        owner_id=view.owner_id,
+        status=view.status,
+        opened_on=view.opened_on,
+        person=PersonOut.model_validate(asdict(view.person)),
+        age_band=view.age_band,
+        context=_context_out(view.context),
+        account=view.account,
+        comments=[CommentOut(author=a, written_at=w, text=t) for a, w, t in view.comments],
+        perpetrators=[
+            PerpetratorOut(roles=list(r), name=n, details=d) for r, n, d in view.perpetrators
+        ],
+        support_plans=[
+            SupportPlanOut(plan_type=t, objectives=o, planned_end=e)
+            for t, o, e in view.support_plans
+        ],
+        referrals=[ReferralOut.model_validate(asdict(r)) for r in view.referrals],
+        consents=[ConsentOut.model_validate(asdict(c)) for c in view.consents],
+        links=[LinkOut(kind=k, pseudonym=p) for k, p in view.links],
+    )
+
+
+def _pseudonymous(case: PseudonymousCase) -> PseudonymousCaseOut:
+    return PseudonymousCaseOut(
+        id=case.id,
+        organisation=case.organisation,
+        status=case.status,
+        year=case.year,
+        gender=case.gender,
+        age_band=case.age_band,
+        citizenship=list(case.citizenship),
+        context=_context_out(case.context),
+        links=[LinkOut(kind=k, pseudonym=p) for k, p in case.links],
+        referral_statuses=list(case.referral_statuses),
+        erased=case.erased,
+    )
+
+
+def _shared_value(value: object) -> object:
+    if isinstance(value, CaseContext):
+        return asdict(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _shared_fields(fields: Mapping[str, object]) -> dict[str, Any]:
+    return {name: _shared_value(value) for name, value in fields.items()}
+
+
+# ---- endpoints (static paths before /{case_id}) ----------------------------------------------
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=Created,
+    summary="Open a case",
+    description="Opens a case owned by you (a supervisor may name another owner).",
+    responses=_ERRORS,
+)
+def create_case(
+    body: CaseIn, request: Request, principal: CasePrincipal, x_purpose: PurposeHeader = None
+) -> Created:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        case_id = _store(request).create_case(
+            principal,
+            body.person.to_input(),
+            body.context.to_input(),
+            why=why,
+            owner_id=body.owner_id,
+            opened_on=body.opened_on,
+        )
+    return Created(id=case_id)
+
+
+@router.get(
+    "",
+    response_model=Caseload,
+    summary="My caseload",
+    description="Ids of the cases you may read in clear (own, or the organisation's).",
+    responses=_ERRORS,
+)
+def caseload(
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+    why: PurposeQuery = None,
+) -> Caseload:
+    purpose = _why(why, x_purpose)
+    with _answers():
+        return Caseload(cases=_store(request).caseload(principal, why=purpose))
+
+
+@router.get(
+    "/directory/services",
+    response_model=Services,
+    summary="Search the service directory",
+    responses=_ERRORS,
+)
+def find_services(
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+    why: PurposeQuery = None,
+    service_type: Annotated[str | None, Query(max_length=100)] = None,
+    language: Annotated[str | None, Query(max_length=20, description="ISO 639")] = None,
+) -> Services:
+    purpose = _why(why, x_purpose)
+    with _answers():
+        found = _store(request).find_services(
+            principal, why=purpose, service_type=service_type, language=language
+        )
+    return Services(services=[ServiceOut.model_validate(asdict(s)) for s in found])
+
+
+@router.get(
+    "/aggregates/{dimension}",
+    response_model=Aggregates,
+    summary="k-anonymous case counts",
+    description=(
+        "Case counts by one dimension (" + ", ".join(sorted(AGGREGATE_DIMENSIONS)) + "); "
+        "cells below k are suppressed (count null) and no total is published."
+    ),
+    responses=_ERRORS,
+)
+def aggregates(
+    dimension: str,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+    why: PurposeQuery = None,
+    k: Annotated[int, Query(ge=2, le=1000)] = DEFAULT_K,
+) -> Aggregates:
+    purpose = _why(why, x_purpose)
+    with _answers():
+        cells = _store(request).aggregates(principal, dimension, why=purpose, k=k)
+    return Aggregates(
+        dimension=dimension, k=k, cells=[CellOut(value=c.value, count=c.count) for c in cells]
+    )
+
+
+@router.post(
+    "/consents/{consent_id}/revoke",
+    status_code=204,
+    summary="Revoke a consent",
+    description="No later share or referral may rely on it.",
+    responses=_ERRORS,
+)
+def revoke_consent(
+    consent_id: str,
+    request: Request,
+    principal: CasePrincipal,
+    body: Purpose | None = None,
+    x_purpose: PurposeHeader = None,
+) -> Response:
+    why = _why(body.why if body else None, x_purpose)
+    with _answers():
+        _store(request).revoke_consent(principal, consent_id, why=why)
+    return Response(status_code=204)
+
+
+@router.patch(
+    "/referrals/{referral_id}",
+    status_code=204,
+    summary="Record a referral's answer",
+    responses={**_ERRORS, 409: {"model": Problem, "description": "Not allowed from its state"}},
+)
+def update_referral(
+    referral_id: str,
+    body: ReferralUpdateIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Response:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        _store(request).update_referral(principal, referral_id, body.status, why=why)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{case_id}",
+    response_model=CaseOut | PseudonymousCaseOut,
+    summary="Read a case",
+    description=(
+        "`view=clear`: every field (its caseworker, or a supervisor). `view=pseudonymous`: no "
+        "personal field (analysts, supervisors). `view=auto` (default): clear when your role "
+        "can read any case in clear, pseudonymous otherwise; the store decides and audits."
+    ),
+    responses={**_ERRORS, 410: {"model": Problem, "description": "The case was erased"}},
+)
+def read_case(
+    case_id: str,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+    why: PurposeQuery = None,
+    view: Literal["auto", "clear", "pseudonymous"] = "auto",
+) -> CaseOut | PseudonymousCaseOut:
+    purpose = _why(why, x_purpose)
+    if view == "auto":
+        # Asks the policy whether this principal could read even its own case in clear; the
+        # read itself is still decided (and audited) by the store on the real case.
+        own = Scope(principal.user_id, principal.organisation)
+        view = "clear" if decide(principal, Action.CASE_READ, own).allowed else "pseudonymous"
+    store = _store(request)
+    with _answers():
+        if view == "clear":
+            return _clear(store.read_case(principal, case_id, why=purpose))
+        return _pseudonymous(store.read_pseudonymous(principal, case_id, why=purpose))
+
+
+@router.post(
+    "/{case_id}/comments",
+    status_code=201,
+    response_model=Created,
+    summary="Add a comment",
+    responses=_ERRORS,
+)
+def add_comment(
+    case_id: str,
+    body: TextIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Created:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        return Created(id=_store(request).add_comment(principal, case_id, body.text, why=why))
+
+
+@router.post(
+    "/{case_id}/account",
+    status_code=201,
+    response_model=Created,
+    summary="Record the survivor's account",
+    description="Once per case: she is not asked to tell it again (a second one is 409).",
+    responses={**_ERRORS, 409: {"model": Problem, "description": "Already recorded"}},
+)
+def record_account(
+    case_id: str,
+    body: TextIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Created:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        return Created(id=_store(request).record_account(principal, case_id, body.text, why=why))
+
+
+@router.post(
+    "/{case_id}/consents",
+    status_code=201,
+    response_model=Created,
+    summary="Record the survivor's consent",
+    description="For one purpose and one recipient organisation, optionally until a time.",
+    responses=_ERRORS,
+)
+def grant_consent(
+    case_id: str,
+    body: ConsentIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Created:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        consent_id = _store(request).grant_consent(
+            principal,
+            case_id,
+            purpose=body.purpose,
+            recipient_organisation_id=body.recipient_organisation_id,
+            why=why,
+            expires_at=body.expires_at,
+        )
+    return Created(id=consent_id)
+
+
+@router.post(
+    "/{case_id}/referrals",
+    status_code=201,
+    response_model=Created,
+    summary="Refer the case to a service",
+    description="Needs a valid 'referral' consent for the service's organisation (else 403).",
+    responses=_ERRORS,
+)
+def refer(
+    case_id: str,
+    body: ReferralIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Created:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        referral_id = _store(request).refer(
+            principal, case_id, body.service_id, reason=body.reason, why=why
+        )
+    return Created(id=referral_id)
+
+
+@router.post(
+    "/{case_id}/shares",
+    response_model=SharedOut,
+    summary="Share fields under consent",
+    description=(
+        "Returns the chosen fields for the recipient; needs a valid consent of `purpose` for "
+        "that organisation (else 403). The field names shared are recorded, not the values."
+    ),
+    responses=_ERRORS,
+)
+def share(
+    case_id: str,
+    body: ShareIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> SharedOut:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        shared = _store(request).share(
+            principal,
+            case_id,
+            body.recipient_organisation_id,
+            body.fields,
+            why=why,
+            purpose=body.purpose,
+        )
+    return SharedOut(
+        case_id=shared.case_id,
+        consent_id=shared.consent_id,
+        recipient_organisation_id=shared.recipient_organisation_id,
+        fields=_shared_fields(shared.fields),
+    )
