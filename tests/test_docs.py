@@ -56,3 +56,27 @@ def test_every_workspace_table_is_documented() -> None:
     assert tables
     missing = [table for table in tables if f"`{table}`" not in documented]
     assert not missing, f"tables missing from docs/workspace.md: {missing}"
+
+
+def _options(command: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    subcommands = getattr(command, "commands", None)
+    if subcommands is not None:
+        return [
+            found for name, sub in subcommands.items() for found in _options(sub, (*prefix, name))
+        ]
+    return [
+        (" ".join(prefix), opt)
+        for param in getattr(command, "params", [])
+        for opt in getattr(param, "opts", [])
+        if opt.startswith("--") and opt != "--help"
+    ]
+
+
+def test_every_command_option_is_documented() -> None:
+    text = (ROOT / "README.md").read_text() + "".join(
+        path.read_text() for path in sorted((ROOT / "docs").glob("*.md"))
+    )
+    options = _options(typer.main.get_command(app))
+    assert len(options) > 50, "no options found: the test would pass vacuously"
+    missing = [f"{command} {opt}" for command, opt in options if opt not in text]
+    assert not missing, f"options documented nowhere (README.md, docs/): {missing}"
