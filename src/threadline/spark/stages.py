@@ -38,6 +38,25 @@ FLAGS_DDL = (
     "post_id string, field string, code string, category string, strength string, "
     "weight double, start_offset int, end_offset int, matched string"
 )
+_SCREENED_SCHEMA = pa.schema(
+    [
+        ("post_id", pa.string()),
+        ("score", pa.float64()),
+        ("band", pa.string()),
+        ("profile", pa.string()),
+        ("flagged", pa.bool_()),
+        ("flag_count", pa.int32()),
+        ("field", pa.string()),
+        ("code", pa.string()),
+        ("category", pa.string()),
+        ("strength", pa.string()),
+        ("weight", pa.float64()),
+        ("start_offset", pa.int32()),
+        ("end_offset", pa.int32()),
+        ("matched", pa.string()),
+        ("screened_at", pa.timestamp("us")),
+    ]
+)
 #: Rows per Arrow batch handed to a UDF (the DuckDB step's chunk size).
 BATCH_ROWS = 5_000
 
@@ -144,7 +163,9 @@ def _screen_batches(
                 "end_offset": pa.array([None] * posts + flags["end_offset"], pa.int32()),
                 "matched": [None] * posts + flags["matched"],
                 "screened_at": pa.array([stamp] * (posts + found), pa.timestamp("us")),
-            }
+            },
+            # Explicit: a batch without flags would otherwise infer null-typed columns.
+            schema=_SCREENED_SCHEMA,
         )
 
 
