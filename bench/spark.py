@@ -123,10 +123,13 @@ def main() -> None:
         show(master, m.seconds, m.peak_rss, args.n, stage_seconds(target), base)
         same = networks_of(target) == expected
         print(f"{'':>10}  networks identical to DuckDB's: {same}", flush=True)
-    if len(timings) >= 2:
-        first, last = args.masters[0], args.masters[-1]
-        if first in timings and last in timings:
-            print(f"Spark speed-up {first} -> {last}: {timings[first] / timings[last]:.2f}x")
+    local = {m: int(m[6:-1]) for m in timings if m.startswith("local[") and m[6:-1].isdigit()}
+    if len(local) >= 2:
+        fewest, most = min(local, key=local.__getitem__), max(local, key=local.__getitem__)
+        print(
+            f"Spark speed-up {fewest} -> {most}: {timings[fewest] / timings[most]:.2f}x "
+            f"({local[most] / local[fewest]:.0f}x the cores)"
+        )
 
 
 def _environ() -> dict[str, str]:

@@ -58,25 +58,36 @@ class _Runs:
     def __init__(self, corpus: Path, root: Path, request: pytest.FixtureRequest) -> None:
         self.corpus, self.root, self.request = corpus, root, request
         self.done: dict[str, Path] = {}
+        self.failed: dict[str, BaseException] = {}
 
     def __getitem__(self, engine: str) -> Path:
+        if engine in self.failed:
+            # Every later test reports the first run's own error, not a symptom of it.
+            raise RuntimeError(f"the {engine} run failed earlier") from self.failed[engine]
         if engine not in self.done:
-            workspace = self.root / engine / "w.duckdb"
-            workspace.parent.mkdir()
-            if engine == "duckdb":
-                with Workspace.open(workspace) as ws:
-                    ingest(ws, [self.corpus])
-                    analyze(ws, stages=STAGES)
-            else:
-                from threadline.spark.pipeline import analyze as spark_analyze
-                from threadline.spark.pipeline import open_as_workspace
-
-                spark = self.request.getfixturevalue("spark")
-                out = workspace.parent / "out"
-                spark_analyze(spark, [self.corpus], out, stages=STAGES)
-                open_as_workspace(out, workspace)
-            self.done[engine] = workspace
+            try:
+                self.done[engine] = self._run(engine)
+            except BaseException as error:
+                self.failed[engine] = error
+                raise
         return self.done[engine]
+
+    def _run(self, engine: str) -> Path:
+        workspace = self.root / engine / "w.duckdb"
+        workspace.parent.mkdir()
+        if engine == "duckdb":
+            with Workspace.open(workspace) as ws:
+                ingest(ws, [self.corpus])
+                analyze(ws, stages=STAGES)
+        else:
+            from threadline.spark.pipeline import analyze as spark_analyze
+            from threadline.spark.pipeline import open_as_workspace
+
+            spark = self.request.getfixturevalue("spark")
+            out = workspace.parent / "out"
+            spark_analyze(spark, [self.corpus], out, stages=STAGES)
+            open_as_workspace(out, workspace)
+        return workspace
 
 
 @pytest.fixture(scope="module")
