@@ -260,7 +260,9 @@ def test_evidence_pack_verifies_and_masks(
     manifest = verify_pack(plain.content)
     assert manifest["network"] == network and manifest["exported_by"] == "ana"
     assert manifest["masked"] is False and len(manifest["workspace"]["sha256"]) == 64
-    assert set(manifest["files"]) == {"network.html", "network.json"}
+    # Chromium is installed (.ci/run does it), so the web export prints the PDF too.
+    assert set(manifest["files"]) == {"network.html", "network.json", "network.pdf"}
+    assert manifest["pdf"] == {"included": True, "reason": None}
     archive = zipfile.ZipFile(io.BytesIO(plain.content))
     assert phone in archive.read("network.json").decode()
     html = archive.read("network.html").decode()

@@ -243,20 +243,35 @@ def export_command(
     mask: Annotated[
         bool, typer.Option("--mask", help="Mask phones, emails, handles, payments, wallets, links.")
     ] = False,
+    pdf: Annotated[
+        bool | None,
+        typer.Option(
+            "--pdf/--no-pdf",
+            help="Require a PDF (fail without Chromium) or leave it out; by default a PDF is "
+            "added when Chromium is installed.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Write a network's evidence pack: HTML, JSON and a SHA-256 manifest in one zip."""
+    """Write a network's evidence pack: HTML, JSON, a PDF and a SHA-256 manifest in one zip."""
     try:
-        from threadline.web.evidence import build_pack
+        from threadline.web.evidence import build_pack, verify_pack
     except ImportError as exc:
         _fail(f"evidence packs need the 'api' extra ({exc.name} is missing)")
     try:
-        data = build_pack(workspace, network_id, mask=mask)
+        data = build_pack(workspace, network_id, mask=mask, pdf=pdf)
+        included = verify_pack(data)["pdf"]
     except ThreadlineError as exc:
         _fail(str(exc))
     partial = out.with_name(out.name + ".partial")
     partial.write_bytes(data)
     partial.replace(out)
-    _out.print(f"wrote {out} ({len(data):,} bytes)", highlight=False)
+    if included["included"]:
+        note = "with a PDF"
+    else:
+        hint = "; --pdf shows why" if included["reason"] == "Chromium failed" else ""
+        note = f"without a PDF: {included['reason']}{hint}"
+    _out.print(f"wrote {out} ({len(data):,} bytes), {note}", highlight=False)
 
 
 @networks_app.command("verify-pack")

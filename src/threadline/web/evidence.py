@@ -1,9 +1,11 @@
 """Evidence packs: one network's leads, exported so that they hold up and can be shared.
 
 A pack is a zip of ``network.html`` (self-contained: styles inline, no script), ``network.json``
-(the profile, factors with evidence, and every post with its identifiers and flags) and
-``manifest.json``: the SHA-256 of every other file, the SHA-256 and name of the workspace file,
-the software version, who exported it and when, and whether personal identifiers were masked.
+(the profile, factors with evidence, and every post with its identifiers and flags),
+``network.pdf`` (that HTML printed by Chromium, when one is installed: see
+:mod:`threadline.web.pdf`) and ``manifest.json``: the SHA-256 of every other file, the SHA-256
+and name of the workspace file, the software version, who exported it and when, whether
+personal identifiers were masked, and whether a PDF is included and if not, why.
 :func:`verify_pack` recomputes the hashes. Masking replaces each contact identifier (phone,
 email, handle, payment tag, wallet, link) in texts and lists by its kind and a short keyed
 digest, so two mentions of one number still match inside the pack, while the number itself is
@@ -27,6 +29,7 @@ from threadline import __version__
 from threadline.errors import ThreadlineError
 from threadline.link.settings import LINK_KINDS
 from threadline.steps.link import load_network
+from threadline.web.pdf import PdfError, find_chromium, html_to_pdf
 from threadline.web.templating import STATIC_DIR, templates
 from threadline.workspace import Workspace
 
@@ -140,10 +143,38 @@ def _masked_flag(
     return flag
 
 
+def _pdf(html: bytes, wanted: bool | None) -> tuple[bytes | None, str | None]:
+    """The PDF of the pack's HTML, or None and why not. Only a required PDF (``wanted`` True)
+    makes a missing or failing Chromium an error; by default the pack goes out without one."""
+    if wanted is False:
+        return None, "disabled"
+    chromium = find_chromium()
+    if chromium is None:
+        if wanted:
+            raise PackError(
+                "a PDF was asked for but no Chromium was found: install Debian's chromium "
+                "or set THREADLINE_CHROMIUM to its path"
+            )
+        return None, "no Chromium found"
+    try:
+        return html_to_pdf(html, chromium), None
+    except PdfError as exc:
+        if wanted:
+            raise PackError(f"a PDF was asked for but it failed: {exc}") from exc
+        return None, "Chromium failed"
+
+
 def build_pack(
-    workspace: Path, network_id: str, *, mask: bool = False, exported_by: str = "cli"
+    workspace: Path,
+    network_id: str,
+    *,
+    mask: bool = False,
+    exported_by: str = "cli",
+    pdf: bool | None = None,
 ) -> bytes:
-    """The zip of the evidence pack of ``network_id`` (see the module docstring)."""
+    """The zip of the evidence pack of ``network_id`` (see the module docstring). ``pdf``: None
+    adds a PDF when a Chromium is found, True requires one (:class:`PackError` otherwise),
+    False leaves it out."""
     masker = _Masker(mask)
     with Workspace.open(workspace, read_only=True) as ws:
         network = load_network(ws, network_id)
@@ -173,6 +204,10 @@ def build_pack(
         "network.html": html.encode(),
         "network.json": orjson.dumps(document, option=orjson.OPT_INDENT_2),
     }
+    # Printed from the very bytes that go in the pack, so a masked pack's PDF is masked too.
+    pdf_data, no_pdf_reason = _pdf(files["network.html"], pdf)
+    if pdf_data is not None:
+        files["network.pdf"] = pdf_data
     manifest = {
         "format": "threadline.evidence-pack/1",
         "network": network_id,
@@ -181,6 +216,7 @@ def build_pack(
         "software": f"threadline {__version__}",
         "workspace": {"name": workspace.name, "sha256": _sha256_file(workspace)},
         "masked": mask,
+        "pdf": {"included": pdf_data is not None, "reason": no_pdf_reason},
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
     }
     buffer = io.BytesIO()
