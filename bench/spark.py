@@ -5,13 +5,13 @@
 
 The synthetic corpus is split into ``--parts`` JSONL files once (not timed; Spark reads one file
 per task, as it would read a cluster's part files). Each run starts from nothing: ingest of the
-directory, then the stages both engines run (extract, screen, link), results in a workspace
+directory, then the stages both engines run (extract, cluster, screen, link), results in a workspace
 file. DuckDB runs in this process (extraction in one worker per CPU); each Spark master runs as
 ``threadline analyze --engine spark`` in a child process, its JVM and Python workers included
 in the peak memory. Per run: wall time, posts/s, peak resident memory of the process tree, the
 seconds of each stage, and the ratio to DuckDB (the baseline) measured in the same run; then
-Spark's speed-up from the first master to the last. The networks of every run are compared
-with DuckDB's (ids and members), which must be equal.
+Spark's speed-up from the fewest to the most local cores. The clusters and networks of every
+run are compared with DuckDB's (ids and members), which must be equal.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from threadline.ingest import ingest
 from threadline.pipeline import analyze
 from threadline.workspace import Workspace
 
-STAGES = ("extract", "screen", "link")
+STAGES = ("extract", "cluster", "screen", "link")
 
 
 def parts_of(n: int, seed: int, parts: int) -> Path:
@@ -73,6 +73,11 @@ def networks_of(workspace: Path) -> list[tuple[str, str]]:
         return ws.engine.fetchall("SELECT network_id, post_id FROM network_posts ORDER BY ALL")
 
 
+def clusters_of(workspace: Path) -> list[tuple[str, str]]:
+    with Workspace.open(workspace, read_only=True) as ws:
+        return ws.engine.fetchall("SELECT cluster_id, post_id FROM cluster_members ORDER BY ALL")
+
+
 def show(
     name: str, seconds: float, peak: int, n: int, stages: dict[str, float], base: float
 ) -> None:
@@ -104,12 +109,14 @@ def main() -> None:
     base = m.seconds
     show("duckdb", m.seconds, m.peak_rss, args.n, stage_seconds(duck), base)
     expected = networks_of(duck)
+    expected_clusters = clusters_of(duck)
     timings: dict[str, float] = {}
     for number, master in enumerate(args.masters):
         target = work / f"spark-{number}.duckdb"
         command = [
             str(Path(sys.executable).parent / "threadline"), "analyze", "--engine", "spark",
             "--master", master, "--input", str(directory), "--workspace", str(target),
+            *[part for stage in STAGES for part in ("--stage", stage)],
         ]  # fmt: skip
         env = {"THREADLINE_SPARK_DRIVER_MEMORY": args.driver_memory}
         with measured() as m:
@@ -122,7 +129,12 @@ def main() -> None:
         timings[master] = m.seconds
         show(master, m.seconds, m.peak_rss, args.n, stage_seconds(target), base)
         same = networks_of(target) == expected
-        print(f"{'':>10}  networks identical to DuckDB's: {same}", flush=True)
+        same_clusters = clusters_of(target) == expected_clusters
+        print(
+            f"{'':>10}  clusters identical to DuckDB's: {same_clusters}; "
+            f"networks identical: {same}",
+            flush=True,
+        )
     local = {m: int(m[6:-1]) for m in timings if m.startswith("local[") and m[6:-1].isdigit()}
     if len(local) >= 2:
         fewest, most = min(local, key=local.__getitem__), max(local, key=local.__getitem__)

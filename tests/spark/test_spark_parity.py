@@ -19,7 +19,7 @@ from threadline.steps.link import find, load_networks
 from threadline.synth import write_corpus
 from threadline.workspace import Workspace
 
-STAGES = ("extract", "screen", "link")
+STAGES = ("extract", "cluster", "screen", "link")
 ENGINES = ("duckdb", "spark")
 
 
@@ -146,6 +146,22 @@ def test_the_support_number_is_set_aside_as_a_hub(analysed: tuple[str, Path]) ->
     assert networks == [(40,)]
 
 
+def test_a_template_reposted_by_many_is_one_cluster(analysed: tuple[str, Path]) -> None:
+    _, workspace = analysed
+    rows = _rows(
+        workspace,
+        "SELECT c.cluster_id, c.size, c.template, count(*) FROM cluster_members m "
+        "JOIN clusters c USING (cluster_id) WHERE m.post_id LIKE 'hub-%' GROUP BY ALL",
+    )
+    ((cluster, size, template, hub_posts),) = rows
+    assert hub_posts == 80 and size >= 80
+    assert template == "sweet girl in town text me {…} questions about the site support line {…}"
+    # Forty advertisers repost it: a shared template, not one author's, so it links nobody.
+    assert _rows(workspace, f"SELECT kind FROM set_aside WHERE key = '{cluster}'") == [
+        ("template",)
+    ]
+
+
 def test_networks_are_ranked_leads_with_factors(analysed: tuple[str, Path]) -> None:
     _, workspace = analysed
     with Workspace.open(workspace, read_only=True) as ws:
@@ -173,6 +189,10 @@ _PARITY_QUERIES = {
     "pattern_reason, posts, personas, one_off_personas, identifiers, phones, cities, "
     "first_seen, last_seen, round(posts_per_day, 9), ages, prices, templates, sites, "
     "flag_categories, factors FROM networks ORDER BY network_id",
+    "clusters": "SELECT cluster_id, size, template, slot_count, round(cohesion, 9), "
+    "medoid_post_id, first_seen, last_seen, locations, sites FROM clusters ORDER BY cluster_id",
+    "cluster_members": "SELECT cluster_id, post_id, fillers FROM cluster_members ORDER BY ALL",
+    "clustered_posts": "SELECT post_id FROM clustered_posts ORDER BY ALL",
     "network_posts": "SELECT network_id, post_id FROM network_posts ORDER BY ALL",
     "network_identifiers": "SELECT * FROM network_identifiers ORDER BY ALL",
     "set_aside": "SELECT kind, key, posts, groups, reason FROM set_aside ORDER BY ALL",

@@ -6,8 +6,9 @@ candidates when all ``rows`` values of some band agree, which happens with proba
 uint64 key space serves every band: that is what a workspace stores per post so that new posts
 can be banded against existing buckets (:func:`match_keys`).
 
-A bucket yields a path, not all its pairs: its members are ordered by a per-band pseudo-random
-rank and each is paired with the next. Across bands these paths connect a true cluster with
+A bucket yields a path, not all its pairs: its members are ordered by a pseudo-random rank
+(:func:`path_ranks`, a hash of the document's keys, so any engine orders a bucket alike) and
+each is paired with the next. Across bands these paths connect a true cluster with
 ``O(bands * documents)`` edges in total, never ``O(n^2)``, whatever the bucket sizes. Buckets
 larger than a cap are skipped: they come from content that very many documents share.
 """
@@ -19,7 +20,7 @@ import numpy.typing as npt
 
 from threadline.cluster.minhash import EMPTY, _mix
 
-__all__ = ["band_keys", "candidate_pairs", "match_keys"]
+__all__ = ["band_keys", "candidate_pairs", "match_keys", "path_ranks"]
 
 
 def band_keys(sigs: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint64]:
@@ -40,6 +41,23 @@ def band_keys(sigs: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArra
     return keys
 
 
+def path_ranks(keys: npt.NDArray[np.uint64], seed: int) -> npt.NDArray[np.int64]:
+    """A ``(documents, bands)`` matrix of non-negative ranks: the order of a bucket's path.
+
+    A rank depends only on the document's own keys and the seed (a hash of its band key and of
+    all its keys), not on the document's position in a batch, so a distributed engine that sees
+    one bucket at a time orders it the same way. Documents with identical keys tie; the path
+    breaks ties by document order.
+    """
+    if keys.ndim != 2:
+        raise ValueError(f"keys must be a (documents, bands) matrix, got shape {keys.shape}")
+    fingerprint = np.full(keys.shape[0], np.uint64(seed) ^ np.uint64(0x9E3779B97F4A7C15))
+    for band in range(keys.shape[1]):
+        fingerprint = _mix(fingerprint ^ keys[:, band])
+    ranks = _mix(keys ^ fingerprint[:, None]) >> np.uint64(1)
+    return ranks.astype(np.int64)
+
+
 def candidate_pairs(
     keys: npt.NDArray[np.uint64], max_bucket: int, seed: int
 ) -> npt.NDArray[np.int64]:
@@ -51,11 +69,10 @@ def candidate_pairs(
     flat_keys, flat_docs = flat_keys[valid], flat_docs[valid]
     if len(flat_keys) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    rank = np.random.default_rng(seed).permutation(len(flat_keys))
-    # Sorted by key, ties by rank: a stable sort of the keys taken in rank order (faster than
-    # a two-key lexsort, same order).
-    by_rank = np.empty_like(rank)
-    by_rank[rank] = np.arange(len(rank))
+    rank = path_ranks(keys, seed).ravel()[valid]
+    # Sorted by key, ties by rank, then by document: a stable sort of the keys taken in rank
+    # order (faster than a three-key lexsort, same order; entries start in document order).
+    by_rank = np.argsort(rank, kind="stable")
     order = by_rank[np.argsort(flat_keys[by_rank], kind="stable")]
     sorted_keys, sorted_docs = flat_keys[order], flat_docs[order]
     boundary = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])

@@ -197,13 +197,32 @@ def medoids(
     share = counts[inverse] / comp_size[comp]
     score = np.bincount(owner, weights=weights.weight[entries] * share, minlength=len(labels))
     norm = np.maximum(weights.doc_weight(shingles), 1e-12)
-    score = score / norm * np.minimum(norm, np.median(norm[members]))  # favour full posts
-    order = np.lexsort((members, -score[members], labels[members]))
+    # Favour full posts: a member shorter than its component's median weight scores less.
+    typical = _median_by_label(labels[members], norm[members], len(labels))
+    fitted = score / norm * np.minimum(norm, typical[np.maximum(labels, 0)])
+    order = np.lexsort((members, -fitted[members], labels[members]))
     ranked = members[order]
     first = np.r_[True, labels[ranked][1:] != labels[ranked][:-1]]
     medoid_of = np.full(len(labels), -1, dtype=np.int64)
     medoid_of[labels[ranked[first]]] = ranked[first]
     return medoid_of
+
+
+def _median_by_label(
+    labels: npt.NDArray[np.int64], values: npt.NDArray[np.float64], size: int
+) -> npt.NDArray[np.float64]:
+    """Per label (0..size-1), the median of its ``values`` (0 for labels without any)."""
+    result = np.zeros(size, dtype=np.float64)
+    if len(labels) == 0:
+        return result
+    order = np.lexsort((values, labels))
+    sorted_labels, sorted_values = labels[order], values[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    counts = np.diff(np.r_[starts, len(order)])
+    low = sorted_values[starts + (counts - 1) // 2]
+    high = sorted_values[starts + counts // 2]
+    result[sorted_labels[starts]] = (low + high) / 2.0
+    return result
 
 
 def group(

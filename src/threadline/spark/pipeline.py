@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["SPARK_STAGES", "SparkRun", "analyze", "open_as_workspace"]
 
 #: Stages the Spark engine runs, in order (ingest always runs first).
-SPARK_STAGES: tuple[str, ...] = ("extract", "screen", "link")
+SPARK_STAGES: tuple[str, ...] = ("extract", "cluster", "screen", "link")
 
 
 @dataclass
@@ -67,6 +67,9 @@ def analyze(
     """Ingest ``inputs`` and run ``stages`` on Spark; write every table under ``out``."""
     import time
 
+    from pyspark.sql import functions as F
+
+    from threadline.spark import cluster as spark_cluster
     from threadline.spark import ingest as spark_ingest
     from threadline.spark import link as spark_link
     from threadline.spark import stages as spark_stages
@@ -105,7 +108,7 @@ def analyze(
         run.counts["ingest"] = ingested.counts
         run.warnings = ingested.warnings
         run.seconds["ingest"] = time.perf_counter() - started
-        identifiers = screens = flags = None
+        identifiers = screens = flags = clusters = cluster_members = None
         if "extract" in stages:
             started = step("extract")
             extracted = spark_stages.extract(posts, settings.extract, stamp=_now())
@@ -122,6 +125,26 @@ def analyze(
                 "by_kind": dict(sorted(by_kind.items())),
             }
             run.seconds["extract"] = time.perf_counter() - started
+        if "cluster" in stages:
+            started = step("cluster")
+            clustered = spark_cluster.cluster(spark, posts, settings.cluster, stamp=_now())
+            _write(clustered.clusters, staging / "clusters", ["cluster_id"])
+            _write(
+                clustered.cluster_members, staging / "cluster_members", ["cluster_id", "post_id"]
+            )
+            _write(clustered.clustered_posts, staging / "clustered_posts", ["post_id"])
+            clusters = spark.read.parquet(str(staging / "clusters"))
+            cluster_members = spark.read.parquet(str(staging / "cluster_members"))
+            sizes = clusters.agg(F.count("*"), F.sum("size"), F.max("size")).collect()[0]
+            run.counts["cluster"] = {
+                "posts": run.counts["ingest"]["posts_added"],
+                "mode": "full",
+                "clusters": int(sizes[0] or 0),
+                "clustered_posts": int(sizes[1] or 0),
+                "largest": int(sizes[2] or 0),
+                **clustered.counts,
+            }
+            run.seconds["cluster"] = time.perf_counter() - started
         if "screen" in stages and identifiers is not None:
             started = step("screen")
             screened = spark_stages.screen(posts, identifiers, settings.screen, stamp=_now())
@@ -148,8 +171,8 @@ def analyze(
                 identifiers,
                 screens,
                 flags,
-                None,
-                None,
+                clusters,
+                cluster_members,
                 settings.link,
                 stamp=_now(),
             )
@@ -217,6 +240,9 @@ TABLES: tuple[str, ...] = (
     "extracted_posts",
     "screens",
     "flags",
+    "clusters",
+    "cluster_members",
+    "clustered_posts",
     "networks",
     "network_posts",
     "network_identifiers",

@@ -53,6 +53,10 @@ def session(
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.adaptive.enabled", "true")
+        # Plan strings are for display only, but Spark renders each adaptive plan update in
+        # full: the link stage's plan (components' rounds, template and contact edges) rendered
+        # to hundreds of MB and ran a 2 GB driver out of heap. Capped, nothing is lost.
+        .config("spark.sql.maxPlanStringLength", str(1 << 16))
     )
     if shuffle_partitions is None and master.startswith("local"):
         cores = master[len("local[") : -1] if master.startswith("local[") else "1"
