@@ -12,8 +12,13 @@ from pathlib import Path
 
 
 def _children(pid: int) -> list[int]:
+    """Child pids of ``pid``; none when it exits while being read (processes come and go)."""
     found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
         try:
             found += [int(c) for c in (task / "children").read_text().split()]
         except OSError:
@@ -49,11 +54,15 @@ def measured(interval: float = 0.05) -> Iterator[Measurement]:
     """Wall time and peak resident memory (sampled) of this process tree inside the block."""
     result = Measurement()
     stop = threading.Event()
+    failures: list[BaseException] = []
 
     def sample() -> None:
-        while not stop.is_set():
-            result.peak_rss = max(result.peak_rss, tree_rss_bytes())
-            stop.wait(interval)
+        try:
+            while not stop.is_set():
+                result.peak_rss = max(result.peak_rss, tree_rss_bytes())
+                stop.wait(interval)
+        except BaseException as error:  # a dead sampler would report a wrong peak: say so
+            failures.append(error)
 
     sampler = threading.Thread(target=sample, daemon=True)
     started = time.perf_counter()
@@ -65,6 +74,8 @@ def measured(interval: float = 0.05) -> Iterator[Measurement]:
         stop.set()
         sampler.join()
         result.peak_rss = max(result.peak_rss, tree_rss_bytes())
+    if failures:
+        raise RuntimeError("the memory sampler stopped; the peak is unknown") from failures[0]
 
 
 def mib(n: int) -> str:

@@ -276,11 +276,12 @@ def analyze(
         ),
     ] = "duckdb",
     inputs: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Option(
             "--input",
             help="With --engine spark: JSONL, CSV or Parquet files or "
-            "directories to ingest (repeatable).",
+            "directories to ingest (repeatable): local paths, or URIs of a Hadoop file system "
+            "(hdfs://, s3a://, file://...).",
         ),
     ] = None,
     master: Annotated[
@@ -342,7 +343,7 @@ def analyze(
 
 def _analyze_spark(
     workspace: Path,
-    inputs: list[Path],
+    inputs: list[str],
     stage: list[str] | None,
     settings: Path | None,
     master: str,

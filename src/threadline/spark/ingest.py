@@ -4,8 +4,12 @@ Each file is read by one task with the very reader and validator of the DuckDB p
 (:func:`threadline.ingest.runner.prepare`), so line numbers, quarantine reasons, content
 hashes and derived ids are the same on both engines. Many files make many tasks: split a big
 corpus into parts to read it in parallel (Spark and most exporters write parts anyway).
-Files are named by paths every executor can open (a local path in local mode, a shared mount on
-a cluster).
+Inputs are local paths (every executor must see them: local mode, or a shared mount) or URIs
+of any Hadoop-compatible file system the cluster has a connector for (``hdfs://``, ``s3a://``,
+``abfs://``, ``gs://``, ``file://``...): those are listed and read by Spark's ``binaryFile``
+source, and each file's bytes are handed to its task, which reads them from a private temporary
+file with the same reader. A file read that way must fit in a task's memory (and under 2 GB, an
+Arrow and binaryFile limit): parts of 50-200 MB are the rule anyway.
 
 The classification of the DuckDB writer (:mod:`threadline.ingest.writer`) is repeated as one
 window over the id: the first row of an id (in file, then line order) is a new post, a later row
@@ -15,15 +19,25 @@ an id conflict (quarantined, never overwriting the post).
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from threadline.ingest.readers import EXCERPT_CHARS, InputFile, discover
+from threadline.errors import InputError
+from threadline.ingest.readers import (
+    EXCERPT_CHARS,
+    EXTENSIONS,
+    InputFile,
+    _describe,
+    _format_from_name,
+    discover,
+)
 from threadline.ingest.runner import _FileEnd, _FileStart, _Prepared, prepare
 from threadline.ingest.validate import BATCH_SCHEMA, FieldMap
 from threadline.ingest.writer import conflict_reason
@@ -32,7 +46,11 @@ from threadline.settings import IngestSettings
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["STAGED_DDL", "IngestResult", "ingest"]
+__all__ = ["STAGED_DDL", "IngestResult", "ingest", "is_uri"]
+
+#: A URI with a scheme (``hdfs://``, ``s3a://``, ``file://``...), read through Hadoop's file
+#: systems; anything else is a local path.
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 #: One staged row per valid record or quarantine entry (``reason`` set) of every file.
 STAGED_SCHEMA = pa.schema(
@@ -46,6 +64,12 @@ STAGED_DDL = (
     "author string, images array<string>, extra string, reason string, raw_excerpt string"
 )
 _FILES_DDL = "file_no int, path string, format string, gzipped boolean, size long"
+_CONTENT_DDL_NAMES = ("file_no", "path", "format", "gzipped", "size", "content")
+
+
+def is_uri(path: str | Path) -> bool:
+    """Whether ``path`` names a file system by its scheme (read by Spark, not by the task)."""
+    return bool(_URI.match(str(path)))
 
 
 @dataclass(frozen=True)
@@ -62,18 +86,73 @@ class IngestResult:
 def _read_files(
     batches: Iterator[pa.RecordBatch], fields: Mapping[str, str], settings: IngestSettings
 ) -> Iterator[pa.RecordBatch]:
-    """Task: read and validate the files named by ``batches`` into staged rows."""
+    """Task: read and validate the files named by ``batches`` into staged rows. A row with
+    ``content`` carries a remote file's bytes: they are read from a private temporary copy,
+    and the rows keep the file's URI as their source."""
     field_map = FieldMap.build(fields)
     for listing in batches:
         for entry in listing.to_pylist():
-            file = InputFile(
-                Path(entry["path"]), entry["format"], bool(entry["gzipped"]), int(entry["size"])
-            )
-            for item in prepare([file], field_map, settings):
-                if isinstance(item, _FileStart | _FileEnd):
-                    continue
-                assert isinstance(item, _Prepared)
-                yield _staged(entry["file_no"], file.source, item)
+            content = entry.get("content")
+            if content is None:
+                file = InputFile(
+                    Path(entry["path"]), entry["format"], bool(entry["gzipped"]), int(entry["size"])
+                )
+                yield from _prepared(entry["file_no"], file.source, file, field_map, settings)
+                continue
+            with tempfile.TemporaryDirectory(prefix="threadline-") as directory:
+                name = PurePosixPath(entry["path"]).name
+                local = Path(directory) / name
+                local.write_bytes(content)
+                file = _describe(local, [])
+                yield from _prepared(entry["file_no"], entry["path"], file, field_map, settings)
+
+
+def _prepared(
+    file_no: int, source: str, file: InputFile, field_map: FieldMap, settings: IngestSettings
+) -> Iterator[pa.RecordBatch]:
+    for item in prepare([file], field_map, settings):
+        if isinstance(item, _FileStart | _FileEnd):
+            continue
+        assert isinstance(item, _Prepared)
+        yield _staged(file_no, source, item)
+
+
+def _remote_files(
+    spark: SparkSession, uris: Sequence[str]
+) -> tuple[list[tuple[str, int]], list[str]]:
+    """(URI, size) of every data file under ``uris`` (recursively, sorted), and warnings."""
+    from pyspark.errors import AnalysisException
+
+    try:
+        listed = (
+            spark.read.format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .load(list(uris))
+            .select("path", "length")
+            .collect()
+        )
+    except AnalysisException as error:
+        raise InputError(f"cannot list {', '.join(uris)}: {str(error).splitlines()[0]}") from error
+    found: list[tuple[str, int]] = []
+    skipped: list[str] = []
+    for row in sorted(listed, key=lambda r: str(r["path"])):
+        path = str(row["path"])
+        name = PurePosixPath(path).name
+        if name.startswith("."):
+            continue
+        if _format_from_name(name)[0] is None:
+            skipped.append(path)
+        else:
+            found.append((path, int(row["length"])))
+    warnings = []
+    if skipped:
+        warnings.append(f"skipped {len(skipped)} file(s) of unknown type, e.g. {skipped[0]}")
+    if not found:
+        raise InputError(
+            f"{', '.join(uris)} holds no JSONL, CSV or Parquet files "
+            f"(looked for {', '.join(sorted(EXTENSIONS))}, optionally .gz)"
+        )
+    return found, warnings
 
 
 def _staged(file_no: int, source: str, item: _Prepared) -> pa.RecordBatch:
@@ -127,31 +206,51 @@ def _conflicts(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 
 def ingest(
     spark: SparkSession,
-    paths: Sequence[Path],
+    paths: Sequence[str | Path],
     *,
     field_map: Mapping[str, str] | None = None,
     settings: IngestSettings | None = None,
     ingested_at: datetime,
 ) -> IngestResult:
-    """Read the files under ``paths`` into ``posts``, ``post_occurrences`` and ``quarantine``
-    DataFrames (cached: they are reused by every later stage)."""
+    """Read the files under ``paths`` (local paths or file-system URIs: :func:`is_uri`) into
+    ``posts``, ``post_occurrences`` and ``quarantine`` DataFrames (cached: they are reused by
+    every later stage)."""
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
 
     settings = settings or IngestSettings()
     FieldMap.build(field_map)  # a bad mapping fails here, before any job
-    files, warnings = discover(list(paths))
-    listing = spark.createDataFrame(
-        [
-            (number, str(file.path), file.format, file.gzipped, file.size)
-            for number, file in enumerate(files)
-        ],
-        _FILES_DDL,
-    ).repartition(max(1, len(files)), "file_no")
+    uris = [str(path) for path in paths if is_uri(path)]
+    local_paths = [Path(path) for path in paths if not is_uri(path)]
+    files, warnings = discover(local_paths) if local_paths else ([], [])
+    rows: list[tuple[int, str, str, bool, int]] = [
+        (number, str(file.path), file.format, file.gzipped, file.size)
+        for number, file in enumerate(files)
+    ]
+    remote: list[tuple[str, int]] = []
+    if uris:
+        remote, remote_warnings = _remote_files(spark, uris)
+        warnings += remote_warnings
+        for path, size in remote:
+            format_, gzipped = _format_from_name(PurePosixPath(path).name)
+            assert format_ is not None
+            rows.append((len(rows), path, format_, gzipped, size))
+    listing = spark.createDataFrame(rows, _FILES_DDL)
+    if remote:
+        contents = (
+            spark.read.format("binaryFile")
+            .load([path for path, _ in remote])
+            .select("path", "content")
+        )
+        listing = listing.join(contents, "path", "left").select(*_CONTENT_DDL_NAMES)
+    else:
+        listing = listing.withColumn("content", F.lit(None).cast("binary"))
+    listing = listing.repartition(max(1, len(rows)), "file_no")
     fields = dict(field_map or {})
     staged = listing.mapInArrow(
         lambda batches: _read_files(batches, fields, settings), STAGED_DDL
     ).persist()
+    file_count = len(rows)
     valid = staged.where(F.col("reason").isNull())
     by_id = Window.partitionBy("id").orderBy("file_no", "line")
     classified = valid.select(
@@ -221,7 +320,7 @@ def ingest(
         .collect()
     }
     counts: dict[str, Any] = {
-        "files": len(files),
+        "files": file_count,
         "records_read": same_count,
         "posts_added": posts_added,
         "duplicates_collapsed": same_count - posts_added,

@@ -56,7 +56,7 @@ def _write(frame: DataFrame, path: Path, order: Sequence[str] = ()) -> None:
 
 def analyze(
     spark: SparkSession,
-    inputs: Sequence[Path],
+    inputs: Sequence[str | Path],
     out: Path,
     settings: Settings | None = None,
     *,
