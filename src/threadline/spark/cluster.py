@@ -223,8 +223,11 @@ def _build_cluster(table: pa.Table, documents: int, settings: ClusterSettings) -
     table = table.sort_by("post_id")
     post_ids: list[str] = table.column("post_id").to_pylist()
     doc_keys: list[str] = table.column("first_post").to_pylist()
-    firsts = sorted(set(doc_keys))
-    first_rows = [doc_keys.index(key) for key in firsts]
+    row_of: dict[str, int] = {}
+    for row, key in enumerate(doc_keys):
+        row_of.setdefault(key, row)
+    firsts = sorted(row_of)
+    first_rows = [row_of[key] for key in firsts]
     docs = table.take(pa.array(first_rows, pa.int64()))
     shingles = _shingles_of(docs.column("shingles"))
     dfs = np.asarray(docs.column("dfs").combine_chunks().flatten(), dtype=np.int64)
@@ -311,7 +314,8 @@ def cluster(
     encoded = posts.select("id", "title", "text").mapInArrow(
         lambda batches: _encode_batches(batches, min_tokens), _ENCODED_DDL
     )
-    post_docs = encoded.select("post_id", "digest").persist()
+    encoded = encoded.persist()  # tokenised once for both uses below
+    post_docs = encoded.select("post_id", "digest")
     docs = (
         encoded.groupBy("digest")
         .agg(
