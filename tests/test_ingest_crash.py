@@ -107,7 +107,9 @@ from threadline.workspace import Workspace
 workspace, data, marker, moment = sys.argv[1:5]
 
 def hold(reason):
-    Path(marker).write_text(reason)
+    # Written whole, then renamed: the parent polls for the file and must never read it empty.
+    Path(marker + ".tmp").write_text(reason)
+    Path(marker + ".tmp").rename(marker)
     time.sleep(120)  # the parent kills us here
 
 calls = []
@@ -125,7 +127,8 @@ if moment == "after-posts-inserted":
 
 with Workspace.open(workspace) as ws:
     ingest(ws, [Path(data)], settings=IngestSettings(batch_size=300), progress=progress)
-Path(marker).write_text("finished")
+Path(marker + ".tmp").write_text("finished")
+Path(marker + ".tmp").rename(marker)
 """
 
 
