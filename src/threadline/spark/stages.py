@@ -19,6 +19,7 @@ from threadline.indicators.scoring import ScreenSettings
 from threadline.records import Identifier
 from threadline.screening import IDENTIFIER_KINDS_SCREENED, Screener, screen_columns
 from threadline.settings import ExtractSettings
+from threadline.steps.screen import _FLAGS_SCHEMA, _SCREENS_SCHEMA
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -38,24 +39,12 @@ FLAGS_DDL = (
     "post_id string, field string, code string, category string, strength string, "
     "weight double, start_offset int, end_offset int, matched string"
 )
+#: The screen UDF's rows: the DuckDB step's screens columns, then its flag columns (null on a
+#: post's own row), then the time.
 _SCREENED_SCHEMA = pa.schema(
-    [
-        ("post_id", pa.string()),
-        ("score", pa.float64()),
-        ("band", pa.string()),
-        ("profile", pa.string()),
-        ("flagged", pa.bool_()),
-        ("flag_count", pa.int32()),
-        ("field", pa.string()),
-        ("code", pa.string()),
-        ("category", pa.string()),
-        ("strength", pa.string()),
-        ("weight", pa.float64()),
-        ("start_offset", pa.int32()),
-        ("end_offset", pa.int32()),
-        ("matched", pa.string()),
-        ("screened_at", pa.timestamp("us")),
-    ]
+    list(_SCREENS_SCHEMA)
+    + [field for field in _FLAGS_SCHEMA if field.name != "post_id"]
+    + [pa.field("screened_at", pa.timestamp("us"))]
 )
 #: Rows per Arrow batch handed to a UDF (the DuckDB step's chunk size).
 BATCH_ROWS = 5_000

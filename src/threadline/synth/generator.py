@@ -18,6 +18,7 @@ holds the actors active at one time, not the corpus.
 
 from __future__ import annotations
 
+import abc
 import functools
 import heapq
 import itertools
@@ -455,7 +456,7 @@ class _Spec:
     seed: int
 
 
-class _Actor:
+class _Actor(abc.ABC):
     """One author of posts; subclasses write the text. Times are spread evenly over its span."""
 
     category: str = ""
@@ -474,10 +475,11 @@ class _Actor:
     def done(self) -> bool:
         return self.emitted >= self.spec.count
 
+    @abc.abstractmethod
     def emit(self, post_id: str, when: float) -> tuple[dict[str, str], PostTruth]:
-        raise NotImplementedError
+        """The record of post ``post_id`` at ``when`` and its ground truth."""
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 - an optional hook, a no-op by default
         """Called once after the last post (actors with a summary record it here)."""
 
     def _record(
