@@ -75,6 +75,39 @@ def test_attach_joins_a_post_covered_by_a_cluster_profile() -> None:
     assert verify.attach(shingles, weights, labels, pairs, 0.99)[3] == -1
 
 
+def test_attach_is_relative_to_how_members_cover_each_other() -> None:
+    """Boilerplate shared with a cluster of near-identical reposts covers a third of a
+    stranger's weight: enough for the absolute threshold, far below the members' own score."""
+    boiler = "shy at first but you will see my wild side tonight"
+    own = " ".join(_word(i) for i in range(12))
+    stranger = " ".join(_word(i) for i in range(100, 112))
+    shingles, weights = _docs(
+        f"{own} {boiler}", f"{own} {boiler} x", f"{own} {boiler} y", f"{stranger} {boiler}"
+    )
+    labels = np.array([0, 0, 0, -1])
+    pairs = np.array([[0, 3], [1, 3]])
+    score_only = verify.attach(shingles, weights, labels, pairs, 0.3, 3, 0.0)
+    assert score_only[3] == 0  # the absolute bar alone lets the stranger in
+    assert verify.attach(shingles, weights, labels, pairs, 0.3, 3, 0.5)[3] == -1
+
+
+def test_attach_takes_a_loose_members_like_post() -> None:
+    """A template whose members pick different phrase options covers a new member about as
+    well as its members cover each other, so the relative bar keeps it."""
+    sentences = [" ".join(_word(10 * k + j) for j in range(8)) for k in range(8)]
+    members = [
+        " ".join(sentences[k] for k in (0, 1, 2, 3)),
+        " ".join(sentences[k] for k in (0, 1, 4, 5)),
+        " ".join(sentences[k] for k in (0, 2, 4, 6)),
+        " ".join(sentences[k] for k in (1, 3, 5, 6)),
+    ]
+    newcomer = " ".join(sentences[k] for k in (0, 3, 6, 7))
+    shingles, weights = _docs(*members, newcomer)
+    labels = np.array([0, 0, 0, 0, -1])
+    pairs = np.array([[0, 4]])
+    assert verify.attach(shingles, weights, labels, pairs, 0.3, 3, 0.5)[4] == 0
+
+
 def test_align_marks_slots_and_returns_original_fillers() -> None:
     texts = [
         "Hi I am Ana, call 555-0101 now",

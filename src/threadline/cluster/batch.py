@@ -185,6 +185,7 @@ def group_documents(signed: Signed, settings: ClusterSettings) -> npt.NDArray[np
             pairs,
             settings.attach_threshold,
             settings.attach_min_size,
+            settings.attach_ratio,
         )
     return labels
 

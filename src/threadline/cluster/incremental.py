@@ -417,7 +417,13 @@ def _assign(
             fits[check] = to_medoid >= settings.medoid_threshold
         result[best_doc[fits]] = best_label[fits]
     attached = verify.attach(
-        local, weights, result, pairs, settings.attach_threshold, settings.attach_min_size
+        local,
+        weights,
+        result,
+        pairs,
+        settings.attach_threshold,
+        settings.attach_min_size,
+        settings.attach_ratio,
     )
     open_new = (np.arange(len(result)) < new_docs) & (result < 0)
     result[open_new] = attached[open_new]

@@ -49,6 +49,10 @@ class ClusterSettings(BaseModel):
     #: An unclustered post joins the candidate cluster whose profile covers this share of its
     #: shingle weight (members of a template picking other phrase options score 0.3-0.5).
     attach_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
+    #: An attached post must also score this fraction of the cluster's typical member (the
+    #: median leave-one-out score of its members): boilerplate shared with a tight cluster of
+    #: reposts covers a third of a stranger's weight, while the reposts cover each other at 0.9.
+    attach_ratio: float = Field(default=0.5, ge=0.0, le=1.0)
     #: Smallest cluster that may take attached posts: a pair's profile is too thin to judge.
     attach_min_size: int = Field(default=3, ge=2)
     #: Grouping passes after the first, each with IDF recounted so that a cluster counts as one

@@ -304,6 +304,7 @@ def attach(
     pairs: npt.NDArray[np.int64],
     min_score: float,
     min_size: int = 3,
+    ratio: float = 0.0,
 ) -> npt.NDArray[np.int64]:
     """Labels with unclustered documents attached to the cluster whose profile covers them best.
 
@@ -313,6 +314,11 @@ def attach(
     least ``min_size`` members are tried; the best one is taken when its score reaches
     ``min_score``. This recovers members whose pairwise similarity was too low (a template's
     posts pick different phrase options) without letting pairs glue clusters together.
+
+    The score must also reach ``ratio`` times the cluster's typical member score (the median of
+    its members' leave-one-out scores): a stranger sharing boilerplate covers 0.3 of its weight
+    with the profile of three near-identical reposts whose members cover each other at 0.9, and
+    does not belong there, while a member of a loose template scores like its members do.
     """
     count = shingles.doc_count
     result = labels.copy()
@@ -322,10 +328,20 @@ def attach(
     sizes = shingles.sizes()
     entries = ranges(shingles.offsets[clustered], sizes[clustered])
     owner = np.repeat(clustered, sizes[clustered])
-    keys, counts = np.unique(
-        labels[owner] * np.int64(weights.distinct) + weights.uid[entries], return_counts=True
+    keys, inverse, counts = np.unique(
+        labels[owner] * np.int64(weights.distinct) + weights.uid[entries],
+        return_inverse=True,
+        return_counts=True,
     )
     cluster_size = np.bincount(labels[clustered], minlength=count)
+    totals = weights.doc_weight(shingles)
+    # Each member's score against its own cluster without itself (leave one out).
+    others = np.maximum(cluster_size[labels[owner]] - 1, 1)
+    own_share = (counts[inverse.ravel()] - 1) / others
+    member_score = np.bincount(
+        owner, weights=weights.weight[entries] * own_share, minlength=count
+    ) / np.maximum(totals, 1e-12)
+    typical = _median_by_label(labels[clustered], member_score[clustered], count)
     side_a = np.concatenate([pairs[:, 0], pairs[:, 1]])
     side_b = np.concatenate([pairs[:, 1], pairs[:, 0]])
     target = labels[side_b]
@@ -341,17 +357,15 @@ def attach(
     position = np.minimum(np.searchsorted(keys, lookup), len(keys) - 1)
     held = np.where(keys[position] == lookup, counts[position], 0).astype(np.float64)
     share = held / cluster_size[cand][pair_of]
-    totals = weights.doc_weight(shingles)
     score = np.bincount(
         pair_of, weights=weights.weight[post_entries] * share, minlength=len(candidates)
     ) / np.maximum(totals[post], 1e-12)
+    fits = score >= np.maximum(min_score, ratio * typical[cand])
+    if not fits.any():
+        return result
+    post, cand, score = post[fits], cand[fits], score[fits]
     order = np.lexsort((cand, -score, post))
     first = np.r_[True, post[order][1:] != post[order][:-1]]
-    best_post, best_cluster, best_score = (
-        post[order][first],
-        cand[order][first],
-        score[order][first],
-    )
-    good = best_score >= min_score
-    result[best_post[good]] = best_cluster[good]
+    # Among the clusters a post fits, it joins the one that covers it best.
+    result[post[order][first]] = cand[order][first]
     return result

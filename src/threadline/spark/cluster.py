@@ -199,7 +199,13 @@ def _group_component(table: pa.Table, units: int, settings: ClusterSettings) -> 
         shingles, weights, pairs, similarity, settings.edge_threshold, settings.medoid_threshold
     )
     labels = verify.attach(
-        shingles, weights, labels, pairs, settings.attach_threshold, settings.attach_min_size
+        shingles,
+        weights,
+        labels,
+        pairs,
+        settings.attach_threshold,
+        settings.attach_min_size,
+        settings.attach_ratio,
     )
     first_posts = table.column("first_post").to_pylist()
     smallest: dict[int, str] = {}
