@@ -140,6 +140,24 @@ def test_incremental_matches_batch_on_a_mixed_corpus() -> None:
     assert evaluate_clusters(list(combined), truth).f1 >= 0.95
 
 
+def test_a_new_campaign_sharing_generic_phrases_forms_its_own_cluster() -> None:
+    """A new campaign whose posts share an old cluster's generic sentences but are far closer
+    to each other is a template of its own, as a batch run finds: it groups before anything is
+    attached to old clusters by profile."""
+    rng = random.Random(41)
+    generic, old_own, new_own = _templates(77, 3)
+    old = [_post(rng, generic[:32] + old_own[:16], k) for k in range(6)]
+    old += [" ".join(rng.choice(_VOCAB) for _ in range(30)) for _ in range(10)]
+    new = [_post(rng, generic[:32] + new_own[:16], 20 + k) for k in range(30)]
+    combined, result = _run(old, new)
+    old_label = int(combined[0])
+    assert old_label >= 0 and set(combined[:6].tolist()) == {old_label}
+    assert old_label not in set(result.new_labels.tolist())
+    assert len(set(result.new_labels.tolist())) == 1 and result.new_labels[0] >= 0
+    batch = _labels(list(cluster(old + new)), len(old) + len(new))
+    assert evaluate_clusters(list(combined), list(batch)).ari == pytest.approx(1.0)
+
+
 def test_bad_input_is_rejected() -> None:
     old, new, _ = _corpus()
     clusters, index = build(old)

@@ -13,11 +13,13 @@ Where an update differs from a batch run over old and new posts together (docume
 
 - the boilerplate set is frozen at :func:`build` (keys of old and new posts must agree), so
   wording that becomes common only later still creates candidates until the next full run;
-- weights are plain document-frequency IDF (a batch run's second pass counts each cluster as one
-  document), and the relative filter sees only the pairs of the batch and its fetched neighbours;
+- the stored frequencies count documents; only the new batch's are recounted with each group of
+  the first pass as one document (a batch run's second pass does so for every cluster), and the
+  relative filter sees only the pairs of the batch and its fetched neighbours;
 - existing clusters are never merged or split, and their medoid and template stay as built: a new
   post joins the cluster of its most similar clustered neighbour when it also reaches the medoid
-  guard, or the cluster whose fetched members' profile covers it (attachment);
+  guard; the rest group among themselves (and old unclustered posts), and what is still free
+  joins the cluster, old or new, whose fetched members' profile covers it (attachment);
 - a new post repeating an old text verbatim counts once more in the document frequencies.
 Re-run :func:`build` periodically (e.g. weekly) to fold these back into one batch clustering.
 """
@@ -167,6 +169,24 @@ def _df_table(shingles: Shingles) -> tuple[npt.NDArray[np.uint64], npt.NDArray[n
     return values.astype(np.uint64), counts.astype(np.int64)
 
 
+def _unit_df_table(
+    shingles: Shingles, units: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], int]:
+    """Document frequencies with the documents sharing a unit label (>= 0) counted as one
+    document, and the number of such documents."""
+    count = shingles.doc_count
+    if count == 0:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), 0
+    unit_of_doc = np.where(units >= 0, units, units.max(initial=0) + 1 + np.arange(count))
+    _, unit_of_doc = np.unique(unit_of_doc, return_inverse=True)
+    unit_of_doc = unit_of_doc.ravel().astype(np.int64)
+    owner_unit = unit_of_doc[shingles.doc_ids()]
+    values, value_id = np.unique(shingles.values, return_inverse=True)
+    distinct = np.unique(owner_unit * np.int64(len(values)) + value_id.ravel())
+    df = np.bincount(distinct % len(values), minlength=len(values)).astype(np.int64)
+    return values.astype(np.uint64), df, int(unit_of_doc.max()) + 1
+
+
 def _post_keys(
     keys: npt.NDArray[np.uint64], document_of: npt.NDArray[np.int64], first_post: int
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
@@ -293,7 +313,6 @@ def update(
     local = Shingles.concat([new_shingles, old_node_shingles])
     node_post = np.concatenate([np.full(new_docs, -1, dtype=np.int64), old_posts[old_nodes]])
     node_of_old_post = {int(p): new_docs + k for k, p in enumerate(old_posts[old_nodes].tolist())}
-    weights = _weights(local, new_shingles, index, settings)
     pairs_new = lsh.candidate_pairs(new_keys, settings.max_bucket, settings.seed)
     cross = np.array(
         [
@@ -304,25 +323,19 @@ def update(
         dtype=np.int64,
     ).reshape(-1, 2)
     pairs = np.unique(np.concatenate([pairs_new, cross]), axis=0)
-    similarity = verify.pair_similarity(local, weights, pairs)
-    similarity = verify.relative_filter(local.doc_count, pairs, similarity, settings.relative_ratio)
     node_label = np.full(local.doc_count, -1, dtype=np.int64)
     node_label[new_docs:] = old_labels[node_post[new_docs:]]
-    doc_label = _assign(
-        local, weights, pairs, similarity, node_label, node_post, medoid_of, new_docs, settings
-    )
-    # New clusters among new documents and old unclustered posts.
-    free = doc_label < 0
-    free_pairs = pairs[free[pairs[:, 0]] & free[pairs[:, 1]]]
-    free_sims = similarity[free[pairs[:, 0]] & free[pairs[:, 1]]]
-    grouped = verify.group(
-        local, weights, free_pairs, free_sims, settings.edge_threshold, settings.medoid_threshold
-    )
     next_label = int(max(old_labels.max(initial=-1), index.cluster_labels.max(initial=-1))) + 1
-    fresh = np.flatnonzero((grouped >= 0) & free)
-    if len(fresh):
-        _, dense = np.unique(grouped[fresh], return_inverse=True)
-        doc_label[fresh] = next_label + dense.ravel()
+    # As in a batch run, a second pass recounts the batch's frequencies with each group found
+    # in the first as one document: a new campaign's 300 posts no longer make its own wording
+    # look common, so they stop joining an old cluster that shares only the generic phrases.
+    units = None
+    for _ in range(settings.refine_passes + 1):
+        weights = _weights(local, new_shingles, index, settings, units)
+        doc_label = _label_nodes(
+            local, weights, pairs, node_label, node_post, medoid_of, new_docs, next_label, settings
+        )
+        units = doc_label[:new_docs]
     # Posts: new texts through their documents; identical new texts alone form a cluster.
     new_labels = np.where(document_of >= 0, doc_label[np.maximum(document_of, 0)], -1)
     lone = (new_labels < 0) & (document_of >= 0)
@@ -362,16 +375,74 @@ def _subset(shingles: Shingles, docs: npt.NDArray[np.int64]) -> Shingles:
     return Shingles(shingles.values[verify.ranges(shingles.offsets[docs], sizes)], offsets)
 
 
+def _label_nodes(
+    local: Shingles,
+    weights: verify.ShingleWeights,
+    pairs: npt.NDArray[np.int64],
+    node_label: npt.NDArray[np.int64],
+    node_post: npt.NDArray[np.int64],
+    medoid_of: dict[int, int],
+    new_docs: int,
+    next_label: int,
+    settings: ClusterSettings,
+) -> npt.NDArray[np.int64]:
+    """One pass: new documents join existing clusters by an edge (:func:`_assign`), the rest
+    form new clusters among themselves and the old unclustered posts (labelled from
+    ``next_label``), and what is still free is attached by profile."""
+    similarity = verify.pair_similarity(local, weights, pairs)
+    similarity = verify.relative_filter(local.doc_count, pairs, similarity, settings.relative_ratio)
+    doc_label = _assign(
+        local, weights, pairs, similarity, node_label, node_post, medoid_of, new_docs, settings
+    )
+    free = doc_label < 0
+    both_free = free[pairs[:, 0]] & free[pairs[:, 1]]
+    grouped = verify.group(
+        local,
+        weights,
+        pairs[both_free],
+        similarity[both_free],
+        settings.edge_threshold,
+        settings.medoid_threshold,
+    )
+    fresh = np.flatnonzero((grouped >= 0) & free)
+    if len(fresh):
+        _, dense = np.unique(grouped[fresh], return_inverse=True)
+        doc_label[fresh] = next_label + dense.ravel()
+    # Last, as in a batch run: the new documents left over join the cluster (old or just
+    # formed) whose profile covers them (attachment).
+    attached = verify.attach(
+        local,
+        weights,
+        doc_label,
+        pairs,
+        settings.attach_threshold,
+        settings.attach_min_size,
+        settings.attach_ratio,
+    )
+    open_new = (np.arange(len(doc_label)) < new_docs) & (doc_label < 0)
+    doc_label[open_new] = attached[open_new]
+    return doc_label
+
+
 def _weights(
-    local: Shingles, new_shingles: Shingles, index: ClusterIndex, settings: ClusterSettings
+    local: Shingles,
+    new_shingles: Shingles,
+    index: ClusterIndex,
+    settings: ClusterSettings,
+    units: npt.NDArray[np.int64] | None = None,
 ) -> verify.ShingleWeights:
-    """IDF over the stored document frequencies plus the new batch's."""
+    """IDF over the stored document frequencies plus the new batch's; with ``units`` (a label
+    per new document, -1 for none), the new documents sharing a label count as one."""
     uniq, uid = np.unique(local.values, return_inverse=True)
-    batch_values, batch_df = _df_table(new_shingles)
+    if units is None:
+        batch_values, batch_df = _df_table(new_shingles)
+        batch_docs = new_shingles.doc_count
+    else:
+        batch_values, batch_df, batch_docs = _unit_df_table(new_shingles, units)
     df = _lookup(index.shingle_values, index.shingle_df, uniq) + _lookup(
         batch_values, batch_df, uniq
     )
-    docs = index.doc_count + new_shingles.doc_count
+    docs = index.doc_count + batch_docs
     idf = np.log((docs + settings.idf_prior_docs + 1.0) / (np.maximum(df, 1) + 1.0)) + 1e-3
     uid = uid.ravel().astype(np.int64)
     return verify.ShingleWeights(uid, idf[uid], df[uid].astype(np.int64), len(uniq))
@@ -389,8 +460,7 @@ def _assign(
     settings: ClusterSettings,
 ) -> npt.NDArray[np.int64]:
     """Labels of the local nodes: old nodes keep theirs; a new document takes the label of its
-    most similar clustered neighbour (an edge) when it also reaches that cluster's medoid, else
-    the cluster whose fetched members' profile covers it (attachment)."""
+    most similar clustered neighbour (an edge) when it also reaches that cluster's medoid."""
     result = node_label.copy()
     edge = similarity >= settings.edge_threshold
     side_new = np.concatenate([pairs[:, 0], pairs[:, 1]])
@@ -416,17 +486,6 @@ def _assign(
             )
             fits[check] = to_medoid >= settings.medoid_threshold
         result[best_doc[fits]] = best_label[fits]
-    attached = verify.attach(
-        local,
-        weights,
-        result,
-        pairs,
-        settings.attach_threshold,
-        settings.attach_min_size,
-        settings.attach_ratio,
-    )
-    open_new = (np.arange(len(result)) < new_docs) & (result < 0)
-    result[open_new] = attached[open_new]
     return result
 
 
