@@ -51,9 +51,13 @@ from threadline.cluster.tokens import Shingles, encode, shingle_codes
 
 __all__ = ["ClusterIndex", "IncrementalResult", "build", "describe", "similarities", "update"]
 
-#: Old posts taken per shared bucket as candidates of a new post: a cluster's members fill its
-#: buckets, so a few representatives find it; more would make the cost follow cluster sizes.
-_OLD_PER_BUCKET: Final = 4
+#: Old posts looked at per shared bucket of a new post: a cluster's members fill its buckets,
+#: so a few representatives find it; more would make the cost follow cluster sizes.
+_OLD_PER_BUCKET: Final = 16
+#: Of those, the old posts kept per new document: the ones sharing the most buckets with it (the
+#: LSH estimate of their similarity). Their texts are read and re-tokenised, so this bounds the
+#: update's cost per new post.
+_OLD_PER_DOC: Final = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,8 +298,9 @@ def update(
     take = np.minimum(high - low, _OLD_PER_BUCKET)[usable]
     starts = low[usable]
     cand_positions = verify.ranges(starts, take)
-    cand_new = np.repeat(flat_docs[usable], take)
-    cand_old = index.bucket_posts[cand_positions]
+    cand_new, cand_old = _closest_old(
+        np.repeat(flat_docs[usable], take), index.bucket_posts[cand_positions], _OLD_PER_DOC
+    )
     # The medoids of the candidates' clusters come along for the medoid guard.
     medoid_of = dict(
         zip(index.cluster_labels.tolist(), index.cluster_medoids.tolist(), strict=True)
@@ -365,6 +370,23 @@ def update(
     return IncrementalResult(
         new_labels, joined_posts, joined_labels, [found for _, found in clusters], updated
     )
+
+
+def _closest_old(
+    new_docs: npt.NDArray[np.int64], old_posts: npt.NDArray[np.int64], keep: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Distinct (new document, old post) pairs, at most ``keep`` per new document: those sharing
+    the most buckets (ties to the older post)."""
+    if len(new_docs) == 0:
+        return new_docs, old_posts
+    width = np.int64(old_posts.max()) + 1
+    keys, shared = np.unique(new_docs * width + old_posts, return_counts=True)
+    docs, posts = keys // width, keys % width
+    order = np.lexsort((posts, -shared, docs))
+    docs, posts = docs[order], posts[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(docs)) + 1]
+    rank = np.arange(len(docs)) - np.repeat(starts, np.diff(np.r_[starts, len(docs)]))
+    return docs[rank < keep], posts[rank < keep]
 
 
 def _subset(shingles: Shingles, docs: npt.NDArray[np.int64]) -> Shingles:
