@@ -182,3 +182,124 @@ def test_app_from_env_needs_an_accounts_database(
     monkeypatch.setenv("THREADLINE_APP_DB", str(tmp_path / "app.sqlite"))
     app = app_from_env()
     assert app.state.accounts is not None
+
+
+# ---- case roles of tokens and users (issue 7) -----------------------------------------------
+
+
+def test_tokens_carry_an_optional_case_role_validated_like_users(store: AccountStore) -> None:
+    token_id, secret = store.create_token(
+        "intake-app", "viewer", case_role="caseworker", organisation="org-north"
+    )
+    plain_id, _ = store.create_token("platform", "viewer")
+    listed = {t.token_id: (t.case_role, t.organisation) for t in store.tokens()}
+    assert listed == {token_id: ("caseworker", "org-north"), plain_id: (None, None)}
+    assert store.token_case_identity(token_id) == ("caseworker", "org-north")
+    assert store.token_case_identity(plain_id) is None
+    assert store.token_case_identity("nope") is None
+    for case_role, org, message in (
+        ("caseworker", None, "needs an organisation"),
+        (None, "org-north", "needs an organisation"),
+        ("boss", "org-north", "unknown case role"),
+        ("caseworker", "x" * 65, "at most 64"),
+        ("caseworker", "  ", "needs an organisation"),
+    ):
+        with pytest.raises(AccountError, match=message):
+            store.create_token("t", "viewer", case_role=case_role, organisation=org)
+    assert len(store.tokens()) == 2  # nothing half-made by the refusals
+    created = [e for e in store.audit() if e.action == "token.create"]
+    assert "case role caseworker in org-north" in created[-1].detail
+    # revocation from another process ends case access at once (no cache on this path)
+    AccountStore(store.url).revoke_token(token_id)
+    assert store.token_case_identity(token_id) is None
+    with store.engine.connect() as con:
+        stored = con.execute(sqlalchemy.text("SELECT digest FROM api_tokens")).scalars().all()
+    assert secret not in stored
+
+
+def test_a_users_case_role_is_changed_and_audited(store: AccountStore) -> None:
+    store.add_user("ana", "viewer")
+    assert store.case_identity("ana") is None
+    store.set_case_role("ana", "caseworker", "org-north")
+    assert store.case_identity("ana") == ("caseworker", "org-north")
+    store.set_case_role("ana", "supervisor", "org-south")
+    assert store.case_identity("ana") == ("supervisor", "org-south")
+    store.set_case_role("ana", None, None)
+    assert store.case_identity("ana") is None
+    assert [u.case_role for u in store.users()] == [None]
+    details = [e.detail for e in store.audit() if e.action == "user.case_role"]
+    assert details == [
+        "case role cleared",
+        "case role supervisor in org-south",
+        "case role caseworker in org-north",
+    ]
+    with pytest.raises(AccountError, match="no user"):
+        store.set_case_role("nobody", "caseworker", "org-north")
+    with pytest.raises(AccountError, match="unknown case role"):
+        store.set_case_role("ana", "root", "org-north")
+    with pytest.raises(AccountError, match="needs an organisation"):
+        store.set_case_role("ana", "caseworker", None)
+    assert store.case_identity("ana") is None  # refusals changed nothing
+
+
+def test_an_old_token_table_gains_the_case_columns(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute(
+        "CREATE TABLE api_tokens (token_id VARCHAR(16) PRIMARY KEY, name VARCHAR(128) NOT NULL, "
+        "role VARCHAR(16) NOT NULL, digest VARCHAR(64) NOT NULL UNIQUE, "
+        "created_at DATETIME NOT NULL, revoked_at DATETIME)"
+    )
+    connection.execute(
+        "INSERT INTO api_tokens VALUES ('abcd1234', 'old', 'viewer', 'd', '2025-01-01 00:00:00', "
+        "NULL)"
+    )
+    connection.commit()
+    connection.close()
+    store = AccountStore(path)
+    assert [(t.token_id, t.case_role) for t in store.tokens()] == [("abcd1234", None)]
+    assert store.token_case_identity("abcd1234") is None
+
+
+def test_cli_case_roles_of_users_and_tokens(tmp_path: Path) -> None:
+    db = str(tmp_path / "app.sqlite")
+    added = runner.invoke(app, ["users", "add", "ana", "--role", "viewer", "--db", db])
+    assert added.exit_code == 0
+    role = ["--case-role", "supervisor", "--org", "org-n"]
+    changed = runner.invoke(app, ["users", "set-case-role", "ana", *role, "--db", db])
+    assert changed.exit_code == 0, changed.output
+    assert "supervisor in org-n" in changed.stdout
+    assert AccountStore(db).case_identity("ana") == ("supervisor", "org-n")
+    assert runner.invoke(app, ["users", "list", "--db", db]).exit_code == 0
+    for bad in (
+        ["users", "set-case-role", "ana", "--db", db],
+        ["users", "set-case-role", "ana", "--clear", "--case-role", "analyst", "--db", db],
+        ["users", "set-case-role", "ana", "--case-role", "analyst", "--db", db],
+        ["users", "set-case-role", "bob", "--case-role", "analyst", "--org", "o", "--db", db],
+    ):
+        result = runner.invoke(app, bad)
+        assert result.exit_code == 2, (bad, result.output)
+    assert AccountStore(db).case_identity("ana") == ("supervisor", "org-n")
+    cleared = runner.invoke(app, ["users", "set-case-role", "ana", "--clear", "--db", db])
+    assert cleared.exit_code == 0 and AccountStore(db).case_identity("ana") is None
+    created = runner.invoke(
+        app,
+        [
+            "tokens", "create", "--name", "intake-app", "--role", "viewer",
+            "--case-role", "caseworker", "--org", "org-n", "--db", db,
+        ],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    token_id = created.stdout.split()[1]
+    assert AccountStore(db).token_case_identity(token_id) == ("caseworker", "org-n")
+    tokens = runner.invoke(app, ["tokens", "list", "--db", db])
+    assert tokens.exit_code == 0 and token_id in tokens.stdout  # (a narrow terminal wraps cells)
+    assert [(t.case_role, t.organisation) for t in AccountStore(db).tokens()] == [
+        ("caseworker", "org-n")
+    ]
+    half = runner.invoke(
+        app, ["tokens", "create", "--name", "x", "--role", "viewer", "--org", "o", "--db", db]
+    )
+    assert half.exit_code == 2 and "case role" in half.output

@@ -259,13 +259,72 @@ def test_accounts_without_a_case_role_and_api_tokens_are_refused(world: World) -
     token = TestClient(world.app).get(
         "/v1/cases", headers={**PURPOSE, "Authorization": f"Bearer {secret}"}
     )
-    assert token.status_code == 403 and "API tokens carry no case role" in token.json()["detail"]
+    assert token.status_code == 403 and "token has no case role" in token.json()["detail"]
     assert TestClient(world.app).get("/v1/cases", headers=PURPOSE).status_code == 401
     refusals = [e for e in world.accounts.audit() if e.action == "cases.refused"]
     assert len(refusals) == 4 and refusals[-1].actor == "user:vi-no"
+    assert refusals[0].actor == "token:platform"  # newest first
     # a disabled user loses the case role with the session
     world.accounts.disable_user("cw-ana")
     assert world["cw-ana"].get("/v1/cases", headers=PURPOSE).status_code == 401
+
+
+def _bearer(world: World, secret: str) -> TestClient:
+    return TestClient(world.app, headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_a_token_with_a_case_role_acts_as_that_role_until_revoked(world: World) -> None:
+    token_id, secret = world.accounts.create_token(
+        "intake-app", "viewer", case_role="caseworker", organisation=NORTH
+    )
+    client = _bearer(world, secret)
+    created = client.post("/v1/cases", json={**NEW_CASE, "why": "intake"})
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    assert client.get("/v1/cases", headers=PURPOSE).json() == {"cases": [case_id]}
+    view = client.get(f"/v1/cases/{case_id}", headers=PURPOSE).json()
+    # the token owns what it opened, under its id: never a user's name
+    assert view["owner_id"] == f"token:{token_id}" and view["person"]["given_name"] == PLANTED_NAME
+    ana_case = world.new_case("cw-ana")
+    assert client.get(f"/v1/cases/{ana_case}", headers=PURPOSE).status_code == 403
+    assert world.audit()[-1].actor == f"token:{token_id}"
+    assert world.audit()[-1].outcome == "denied"
+    # a token named like a user gets none of that user's cases
+    _, lookalike = world.accounts.create_token(
+        "cw-ana", "viewer", case_role="caseworker", organisation=NORTH
+    )
+    assert _bearer(world, lookalike).get("/v1/cases", headers=PURPOSE).json() == {"cases": []}
+    # revoked from another process (the CLI): the bearer cache still knows the token for a
+    # moment, but the case records refuse it at once
+    AccountStore(world.accounts.url).revoke_token(token_id)
+    refused = client.get("/v1/cases", headers=PURPOSE)
+    assert refused.status_code == 403 and "no case role" in refused.json()["detail"]
+    # revoked by the serving process itself: the token is unknown at once
+    other_id, other = world.accounts.create_token(
+        "analysis", "viewer", case_role="analyst", organisation=NORTH
+    )
+    analyst = _bearer(world, other)
+    pseudo = analyst.get(f"/v1/cases/{case_id}", headers=PURPOSE)
+    assert pseudo.status_code == 200 and pseudo.json()["view"] == "pseudonymous"
+    world.accounts.revoke_token(other_id)
+    assert analyst.get(f"/v1/cases/{case_id}", headers=PURPOSE).status_code == 401
+
+
+def test_a_changed_case_role_applies_to_the_next_request(world: World) -> None:
+    theirs = world.new_case("cw-ben")
+    ana = world["cw-ana"]
+    assert ana.get(f"/v1/cases/{theirs}", headers=PURPOSE).status_code == 403
+    world.accounts.set_case_role("cw-ana", "supervisor", NORTH)  # same session, new role
+    assert ana.get(f"/v1/cases/{theirs}", headers=PURPOSE).status_code == 200
+    assert theirs in ana.get("/v1/cases", headers=PURPOSE).json()["cases"]
+    world.accounts.set_case_role("cw-ana", "caseworker", SOUTH)
+    foreign = ana.get(f"/v1/cases/{theirs}", headers=PURPOSE)
+    assert foreign.status_code == 403 and "another organisation" in foreign.json()["detail"]
+    world.accounts.set_case_role("cw-ana", None, None)
+    gone = ana.get("/v1/cases", headers=PURPOSE)
+    assert gone.status_code == 403 and "no case role" in gone.json()["detail"]
+    changes = [e.detail for e in world.accounts.audit() if e.action == "user.case_role"]
+    assert changes[0] == "case role cleared" and len(changes) == 3
 
 
 def test_signing_in_through_the_form_gives_the_case_role(world: World) -> None:
@@ -362,6 +421,232 @@ def test_sharing_follows_consent_and_revocation_blocks_it(world: World) -> None:
     assert PLANTED_NAME not in "".join(e.detail + e.purpose for e in world.audit())
 
 
+# ---- directory, status, owner, perpetrators, plans, links, erasure ------------------------------
+
+
+def _refused(world: World, answer: Any, actor: str, action: str) -> None:
+    """A 403 whose refusal the store itself audited (last entry of its chain)."""
+    assert answer.status_code == 403, answer.text
+    last = world.audit()[-1]
+    assert (last.actor, last.action, last.outcome) == (actor, action, "denied")
+
+
+def test_directory_writes(world: World) -> None:
+    fay, cleo = world["ad-fay"], world["sup-cleo"]
+    org = fay.post(
+        "/v1/cases/directory/organisations",
+        json={"name": "Harbour House", "org_type": "NGO", "country": "RO", "why": "directory"},
+    )
+    assert org.status_code == 201, org.text
+    org_id = org.json()["id"]
+    services = f"/v1/cases/directory/organisations/{org_id}/services"
+    service = cleo.post(
+        services,
+        json={"service_type": "shelter", "languages": ["ro"], "contact": "desk"},
+        headers={"X-Purpose": "directory"},
+    )
+    assert service.status_code == 201, service.text
+    found = world["cw-ana"].get("/v1/cases/directory/services", headers=PURPOSE).json()
+    assert [(s["id"], s["organisation_id"]) for s in found["services"]] == [
+        (service.json()["id"], org_id)
+    ]
+    assert ("ad-fay", "directory.write", "allowed") in [
+        (e.actor, e.action, e.outcome) for e in world.audit()
+    ]
+    new_org = {"name": "X", "org_type": "NGO", "why": "w"}
+    _refused(
+        world,
+        world["cw-ana"].post("/v1/cases/directory/organisations", json=new_org),
+        "cw-ana",
+        "directory.write",
+    )
+    _refused(
+        world,
+        world["an-dev"].post(services, json={"service_type": "medical", "why": "w"}),
+        "an-dev",
+        "directory.write",
+    )
+    for bad in (
+        {**new_org, "org_type": "Charity"},
+        {**new_org, "country": "Romania"},
+        {**new_org, "name": ""},
+        {**new_org, "extra": 1},
+        {"name": "X", "org_type": "NGO"},  # no purpose
+    ):
+        answer = fay.post("/v1/cases/directory/organisations", json=bad)
+        assert answer.status_code == 422, bad
+    assert fay.post(services, json={"service_type": "spa", "why": "w"}).status_code == 422
+    unknown = fay.post(
+        "/v1/cases/directory/organisations/nope/services",
+        json={"service_type": "shelter", "why": "w"},
+    )
+    assert unknown.status_code == 404 and "no organisation" in unknown.json()["detail"]
+
+
+def test_status_changes_and_reassignment(world: World) -> None:
+    case_id = world.new_case()
+    ana, cleo = world["cw-ana"], world["sup-cleo"]
+    status = f"/v1/cases/{case_id}/status"
+    assert ana.put(status, json={"status": "FollowUp", "why": "called"}).status_code == 204
+    assert ana.get(f"/v1/cases/{case_id}", headers=PURPOSE).json()["status"] == "FollowUp"
+    _refused(
+        world,
+        world["cw-ben"].put(status, json={"status": "Closed", "why": "w"}),
+        "cw-ben",
+        "case.write",
+    )
+    _refused(
+        world, world["an-dev"].put(status, json={"status": "Closed", "why": "w"}), "an-dev",
+        "case.write",
+    )  # fmt: skip
+    bad = ana.put(status, json={"status": "Finished", "why": "w"})
+    assert bad.status_code == 422 and "Finished" in bad.json()["detail"]
+    assert ana.put(status, json={"status": "Closed"}).status_code == 422  # no purpose
+    assert (
+        ana.put("/v1/cases/nope/status", json={"status": "Closed", "why": "w"}).status_code == 404
+    )
+
+    owner = f"/v1/cases/{case_id}/owner"
+    moved = cleo.put(owner, json={"owner_id": "cw-ben", "why": "leave cover"})
+    assert moved.status_code == 204
+    assert world["cw-ben"].get(f"/v1/cases/{case_id}", headers=PURPOSE).json()["owner_id"] == (
+        "cw-ben"
+    )
+    assert ana.get(f"/v1/cases/{case_id}", headers=PURPOSE).status_code == 403
+    _refused(
+        world, world["cw-ben"].put(owner, json={"owner_id": "cw-ben", "why": "w"}), "cw-ben",
+        "case.reassign",
+    )  # fmt: skip
+    assert cleo.put(owner, json={"owner_id": "", "why": "w"}).status_code == 422
+    assert cleo.put(owner, json={"owner_id": "x" * 65, "why": "w"}).status_code == 422
+    assert cleo.put("/v1/cases/nope/owner", json={"owner_id": "a", "why": "w"}).status_code == 404
+
+
+def test_perpetrators_and_support_plans_with_services(world: World) -> None:
+    case_id = world.new_case()
+    _, service = _directory(world)
+    ana = world["cw-ana"]
+    perpetrators = f"/v1/cases/{case_id}/perpetrators"
+    added = ana.post(
+        perpetrators,
+        json={"roles": ["RecruiterOrIntermediary"], "name": "Kelvorrin", "why": "intake"},
+    )
+    assert added.status_code == 201, added.text
+    plans = f"/v1/cases/{case_id}/support-plans"
+    plan = ana.post(
+        plans,
+        json={
+            "plan_type": "Legal",
+            "objectives": "Synthetic objective",
+            "planned_end": "2026-09-01",
+            "services": [service],
+            "why": "plan",
+        },
+    )
+    assert plan.status_code == 201, plan.text
+    case = ana.get(f"/v1/cases/{case_id}", headers=PURPOSE).json()
+    assert case["perpetrators"] == [
+        {"roles": ["RecruiterOrIntermediary"], "name": "Kelvorrin", "details": None}
+    ]
+    assert case["support_plans"] == [
+        {
+            "plan_type": "Legal",
+            "objectives": "Synthetic objective",
+            "planned_end": "2026-09-01",
+            "services": [service],
+        }
+    ]
+    pseudo = world["an-dev"].get(f"/v1/cases/{case_id}", headers=PURPOSE)
+    assert "Kelvorrin" not in pseudo.text and "Synthetic objective" not in pseudo.text
+    perpetrator = {"roles": ["Exploiter"], "why": "w"}
+    _refused(world, world["cw-ben"].post(perpetrators, json=perpetrator), "cw-ben", "case.write")
+    _refused(
+        world,
+        world["rs-eve"].post(plans, json={"plan_type": "Legal", "why": "w"}),
+        "rs-eve",
+        "case.write",
+    )
+    assert ana.post(perpetrators, json={"roles": ["Boss"], "why": "w"}).status_code == 422
+    assert ana.post(perpetrators, json={"roles": [], "why": "w"}).status_code == 422
+    assert ana.post(plans, json={"plan_type": "Spa", "why": "w"}).status_code == 422
+    assert (
+        ana.post(plans, json={"plan_type": "Legal", "planned_end": "soon", "why": "w"}).status_code
+        == 422
+    )
+    assert ana.post("/v1/cases/nope/perpetrators", json=perpetrator).status_code == 404
+    unknown = ana.post("/v1/cases/nope/support-plans", json={"plan_type": "Legal", "why": "w"})
+    assert unknown.status_code == 404 and "no case" in unknown.json()["detail"]
+    no_service = ana.post(plans, json={"plan_type": "Legal", "services": ["nope"], "why": "w"})
+    assert no_service.status_code == 404 and "no service" in no_service.json()["detail"]
+    assert len(ana.get(f"/v1/cases/{case_id}", headers=PURPOSE).json()["support_plans"]) == 1
+
+
+def test_links_store_and_return_only_the_pseudonym(world: World) -> None:
+    case_id = world.new_case()
+    ana = world["cw-ana"]
+    links = f"/v1/cases/{case_id}/links"
+    phone = "+12125550123"
+    linked = ana.post(links, json={"kind": "phone", "canonical": phone, "why": "seen in an ad"})
+    assert linked.status_code == 201, linked.text
+    body = linked.json()
+    assert body == {"kind": "phone", "pseudonym": world.cases.pseudonym("phone", phone)}
+    assert phone not in linked.text
+    network = ana.post(links, json={"kind": "network", "canonical": "net-0042", "why": "w"})
+    assert network.status_code == 201 and "net-0042" not in network.text
+    pseudo = world["an-dev"].get(f"/v1/cases/{case_id}", headers=PURPOSE)
+    assert {"kind": "phone", "pseudonym": body["pseudonym"]} in pseudo.json()["links"]
+    assert phone not in pseudo.text
+    assert phone not in " ".join(e.detail + e.purpose for e in world.audit())
+    _refused(
+        world,
+        world["an-dev"].post(links, json={"kind": "phone", "canonical": phone, "why": "w"}),
+        "an-dev",
+        "link.write",
+    )
+    for bad in (
+        {"kind": "name", "canonical": "x", "why": "w"},
+        {"kind": "phone", "canonical": "", "why": "w"},
+        {"kind": "phone", "canonical": "1" * 501, "why": "w"},
+        {"kind": "phone", "value": phone, "why": "w"},
+    ):
+        answer = ana.post(links, json=bad)
+        assert answer.status_code == 422 and phone not in answer.text, bad
+    unknown = ana.post(
+        "/v1/cases/nope/links", json={"kind": "phone", "canonical": phone, "why": "w"}
+    )
+    assert unknown.status_code == 404
+
+
+def test_erasure_over_http(world: World) -> None:
+    case_id = world.new_case()
+    kept = world.new_case("cw-ben")
+    ana, cleo = world["cw-ana"], world["sup-cleo"]
+    _refused(world, ana.delete(f"/v1/cases/{case_id}", headers=PURPOSE), "cw-ana", "case.erase")
+    _refused(
+        world,
+        world["cw-gus"].delete(f"/v1/cases/{case_id}", headers=PURPOSE),
+        "cw-gus",
+        "case.erase",
+    )
+    assert cleo.delete(f"/v1/cases/{case_id}").status_code == 422  # no purpose
+    assert cleo.delete(f"/v1/cases/{'f' * 32}", headers=PURPOSE).status_code == 404
+    erased = cleo.delete(f"/v1/cases/{case_id}", headers={"X-Purpose": "survivor asked"})
+    assert erased.status_code == 204 and erased.content == b""
+    entry = [e for e in world.audit() if e.action == "case.erase" and e.outcome == "allowed"]
+    assert [(e.actor, e.record_id, e.purpose) for e in entry] == [
+        ("sup-cleo", case_id, "survivor asked")
+    ]
+    for reader in (ana, cleo):
+        gone = reader.get(f"/v1/cases/{case_id}", headers=PURPOSE)
+        assert gone.status_code == 410 and PLANTED_NAME not in gone.text
+    again = world["ad-fay"].delete(f"/v1/cases/{case_id}", params={"why": "twice"})
+    assert again.status_code == 410
+    comment = ana.post(f"/v1/cases/{case_id}/comments", json={"text": "x", "why": "w"})
+    assert comment.status_code == 410
+    assert world["an-dev"].get(f"/v1/cases/{case_id}", headers=PURPOSE).json()["erased"] is True
+    assert world["cw-ben"].get(f"/v1/cases/{kept}", headers=PURPOSE).status_code == 200
+
+
 # ---- bad input -------------------------------------------------------------------------------
 
 
@@ -379,7 +664,10 @@ def test_bad_input_is_422_unknown_records_404(world: World) -> None:
     extra = ana.post("/v1/cases", json={**NEW_CASE, "ssn": "1"}, headers=PURPOSE)
     assert extra.status_code == 422
     bad_date = ana.post("/v1/cases", json={"person": {"birth_date": "17/05/2001"}}, headers=PURPOSE)
-    assert bad_date.status_code == 422
+    assert bad_date.status_code == 422 and "birth_date" in bad_date.text
+    assert "17/05/2001" not in bad_date.text  # a 422 names the field, never echoes the value
+    long_name = ana.post("/v1/cases", json={"person": {"given_name": PLANTED_NAME * 30}})
+    assert long_name.status_code == 422 and PLANTED_NAME not in long_name.text
     assert (
         world.cases.caseload(CasePrincipal("cw-ana", frozenset({"caseworker"}), NORTH), why="t")
         == []
@@ -472,8 +760,20 @@ def test_openapi_documents_the_case_endpoints(world: World) -> None:
         "/v1/cases/{case_id}/shares",
         "/v1/cases/directory/services",
         "/v1/cases/aggregates/{dimension}",
+        "/v1/cases/directory/organisations",
+        "/v1/cases/directory/organisations/{organisation_id}/services",
+        "/v1/cases/{case_id}/status",
+        "/v1/cases/{case_id}/owner",
+        "/v1/cases/{case_id}/perpetrators",
+        "/v1/cases/{case_id}/support-plans",
+        "/v1/cases/{case_id}/links",
     ):
         assert path in paths, path
+    assert "delete" in paths["/v1/cases/{case_id}"]
+    for name in ("OrganisationIn", "ServiceIn", "StatusIn", "OwnerIn", "PerpetratorIn"):
+        assert name in document["components"]["schemas"], name
+    link = document["components"]["schemas"]["LinkIn"]
+    assert "never stored or echoed" in link["properties"]["canonical"]["description"]
     schemas = document["components"]["schemas"]
     assert {"CaseIn", "CaseOut", "PseudonymousCaseOut", "ShareIn", "SharedOut"} <= set(schemas)
     read = paths["/v1/cases/{case_id}"]["get"]

@@ -52,7 +52,7 @@ def _add(database: Path, keys: Path, name: str = "Zyxwandra") -> str:
 
 def test_init_reports_revision(tmp_path: Path) -> None:
     result = runner.invoke(cases_app, ["init", "--db", str(tmp_path / "x.sqlite")])
-    assert result.exit_code == 0 and "0002" in result.output
+    assert result.exit_code == 0 and "0003" in result.output
 
 
 def test_generate_never_overwrites_keys(setup: tuple[Path, Path]) -> None:

@@ -340,6 +340,42 @@ def test_status_plan_and_perpetrator_codes_are_checked(env: Env) -> None:
     assert env.store.read_case(CASEWORKER, case_id, why="w").status == "ClosedReferred"
 
 
+def test_status_change_time_is_kept_only_for_real_changes(env: Env) -> None:
+    case_id = _new_case(env)
+
+    def changed_at() -> object:
+        with Session(env.store.engine) as session:
+            case = session.get(Case, case_id)
+            assert case is not None and case.status_changed_at is not None
+            return case.status_changed_at.replace(tzinfo=None)
+
+    opened = env.clock.now.replace(tzinfo=None)
+    assert changed_at() == opened
+    env.clock.advance(days=3)
+    env.store.set_status(CASEWORKER, case_id, "Active", why="same status")
+    assert changed_at() == opened
+    env.store.set_status(CASEWORKER, case_id, "Closed", why="closed")
+    assert changed_at() == env.clock.now.replace(tzinfo=None)
+    with pytest.raises(AccessDenied):
+        env.store.set_status(OTHER_CASEWORKER, case_id, "Active", why="w")
+    assert env.store.read_case(CASEWORKER, case_id, why="w").status == "Closed"
+
+
+def test_support_plans_name_existing_directory_services(env: Env) -> None:
+    case_id = _new_case(env)
+    _, service = _directory(env)
+    with pytest.raises(NotFound, match="no service"):
+        env.store.add_support_plan(
+            CASEWORKER, case_id, plan_type="Legal", services=[service, "nope"], why="plan"
+        )
+    env.store.add_support_plan(
+        CASEWORKER, case_id, plan_type="Legal", services=[service, service], why="plan"
+    )
+    env.store.add_support_plan(CASEWORKER, case_id, plan_type="Health", why="plan")
+    plans = env.store.read_case(CASEWORKER, case_id, why="w").support_plans
+    assert sorted((p[0], p[3]) for p in plans) == [("Health", ()), ("Legal", (service,))]
+
+
 def test_age_band_follows_ctdc_bands() -> None:
     assert age_band(date(2010, 6, 1), date(2026, 5, 31)) == "9-17"
     assert age_band(date(2008, 6, 1), date(2026, 6, 1)) == "18-20"

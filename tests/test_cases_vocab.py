@@ -65,7 +65,7 @@ def test_migrations_reach_head_and_are_idempotent(tmp_path: Path) -> None:
     assert db.current_revision(engine) is None
     db.upgrade(engine)
     db.upgrade(engine)
-    assert db.current_revision(engine) == db.head_revision() == "0002"
+    assert db.current_revision(engine) == db.head_revision() == "0003"
     tables = set(inspect(engine).get_table_names())
     assert {"cr_cases", "cr_audit", "cr_data_keys", "cr_consents", "cr_referrals"} <= tables
     engine.dispose()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from threadline.cli_console import console
 from threadline.errors import ThreadlineError
@@ -93,6 +93,41 @@ def users_list(db: DbOption = DEFAULT_DB) -> None:
     _out.print(table)
 
 
+@users_app.command("set-case-role")
+def users_set_case_role(
+    name: Annotated[str, typer.Argument(help="The user's name.")],
+    db: DbOption = DEFAULT_DB,
+    case_role: Annotated[
+        str | None,
+        typer.Option(
+            "--case-role",
+            help="The new case role: caseworker, supervisor, analyst, researcher or admin; "
+            "needs --org.",
+        ),
+    ] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organisation the user acts within (cases).")
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Take the user's access to the case records away.")
+    ] = False,
+) -> None:
+    """Change a user's case role (or --clear it); effective on the user's next request."""
+    if clear and (case_role is not None or org is not None):
+        _fail("--clear takes no --case-role or --org")
+    if not clear and case_role is None:
+        _fail("give --case-role and --org, or --clear")
+    store = _store(db)
+    try:
+        store.set_case_role(name, case_role, org)
+    except ThreadlineError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    what = "case role cleared" if clear else f"case role {case_role} in {org}"
+    _out.print(f"user {name}: {what}")
+
+
 @users_app.command("disable")
 def users_disable(name: str, db: DbOption = DEFAULT_DB) -> None:
     """Disable a user and end their sessions."""
@@ -111,11 +146,22 @@ def tokens_create(
     name: Annotated[str, typer.Option("--name", help="Who uses it (a platform, a script).")],
     role: Annotated[str, typer.Option("--role", help="admin, analyst or viewer.")],
     db: DbOption = DEFAULT_DB,
+    case_role: Annotated[
+        str | None,
+        typer.Option(
+            "--case-role",
+            help="Access to the case records (/v1/cases): caseworker, supervisor, analyst, "
+            "researcher or admin; needs --org.",
+        ),
+    ] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organisation the client acts within (cases).")
+    ] = None,
 ) -> None:
     """Create an API token and print it once (send it as `Authorization: Bearer ...`)."""
     store = _store(db)
     try:
-        token_id, secret = store.create_token(name, role)
+        token_id, secret = store.create_token(name, role, case_role=case_role, organisation=org)
     except ThreadlineError as exc:
         _fail(str(exc))
     finally:
@@ -127,12 +173,22 @@ def tokens_create(
 def tokens_list(db: DbOption = DEFAULT_DB) -> None:
     """List API tokens (never their secrets)."""
     store = _store(db)
-    table = Table("id", "name", "role", "created", "revoked")
+    table = Table(
+        Column("id", no_wrap=True, min_width=8),  # whole even in a narrow terminal: revoke takes it
+        "name",
+        "role",
+        "case role",
+        "organisation",
+        "created",
+        "revoked",
+    )
     for token in store.tokens():
         table.add_row(
             token.token_id,
             token.name,
             token.role,
+            token.case_role or "",
+            token.organisation or "",
             str(token.created_at),
             str(token.revoked_at or ""),
         )

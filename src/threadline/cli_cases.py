@@ -276,6 +276,60 @@ def erase_command(
     _out.print(f"case {case_id} erased: its personal fields can no longer be decrypted")
 
 
+@cases_app.command("retention")
+def retention_command(
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    closed_for_days: Annotated[
+        int,
+        typer.Option(
+            "--closed-for-days",
+            min=1,
+            help="Shred cases whose status has been Closed or ClosedReferred this many days.",
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list the case ids that are due; shred none.")
+    ] = False,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["admin"],  # noqa: B006
+) -> None:
+    """Apply the retention period: crypto-shred the organisation's long-closed cases (admins).
+
+    Prints the ids of the cases due (one a line); each erasure is audited with the detail
+    'retention'. With --dry-run nothing is shredded.
+    """
+    from threadline.cases.retention import apply_retention
+
+    store = _store(target, key_file)
+    try:
+        run = apply_retention(
+            store,
+            _principal(user, role, org),
+            closed_for_days=closed_for_days,
+            why=why,
+            dry_run=dry_run,
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    for case_id in run.due:
+        _out.print(case_id, highlight=False)
+    cutoff = run.cutoff.isoformat(timespec="seconds")
+    if run.dry_run:
+        _err.print(f"dry run: {len(run.due)} cases closed since before {cutoff}; none erased")
+    else:
+        kept = len(run.due) - len(run.erased)
+        note = f" ({kept} reopened meanwhile and kept)" if kept else ""
+        _err.print(
+            f"{len(run.erased)} cases closed since before {cutoff} erased{note}; "
+            f"storage {'reclaimed' if run.reclaimed else 'not reclaimed (run VACUUM)'}"
+            if run.erased
+            else f"no case closed since before {cutoff}: nothing erased"
+        )
+
+
 @cases_app.command("export-aggregates")
 def export_aggregates_command(
     user: UserOption,

@@ -70,6 +70,9 @@ _tokens = Table(
     Column("digest", String(64), nullable=False, unique=True),
     Column("created_at", DateTime, nullable=False),
     Column("revoked_at", DateTime),
+    # Optional, as for users: the token's case role and organisation (both or neither).
+    Column("case_role", String(16)),
+    Column("organisation", String(64)),
 )
 _sessions = Table(
     "sessions",
@@ -114,6 +117,8 @@ class TokenInfo:
     role: str
     created_at: datetime
     revoked_at: datetime | None
+    case_role: str | None = None
+    organisation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,13 +155,15 @@ def _chain(previous: str, at: datetime, actor: str, action: str, resource: str, 
 
 
 def _add_case_columns(engine: Engine) -> None:
-    """Give a users table made before case roles existed its two new (nullable) columns."""
-    present = {column["name"] for column in inspect(engine).get_columns("users")}
+    """Give users and token tables made before case roles existed their two (nullable) columns."""
+    inspector = inspect(engine)
     with engine.begin() as con:
-        for column in ("case_role", "organisation"):
-            if column not in present:
-                kind = _users.c[column].type.compile(dialect=engine.dialect)
-                con.execute(text(f"ALTER TABLE users ADD COLUMN {column} {kind}"))
+        for table in (_users, _tokens):
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in ("case_role", "organisation"):
+                if column not in present:
+                    kind = table.c[column].type.compile(dialect=engine.dialect)
+                    con.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column} {kind}"))
 
 
 def _check_case_role(case_role: str | None, organisation: str | None) -> None:
@@ -269,6 +276,25 @@ class AccountStore:
             return None
         return str(row.case_role), str(row.organisation)
 
+    def set_case_role(
+        self, name: str, case_role: str | None, organisation: str | None, *, actor: str = "cli"
+    ) -> None:
+        """Give a user a case role in an organisation, or take it away (both None).
+
+        Takes effect on the user's next request: the cases API reads it afresh every time.
+        """
+        _check_case_role(case_role, organisation)
+        with self.engine.begin() as con:
+            done = con.execute(
+                update(_users)
+                .where(_users.c.name == name)
+                .values(case_role=case_role, organisation=organisation)
+            )
+            if done.rowcount == 0:
+                raise AccountError(f"no user {name!r}")
+        detail = f"case role {case_role} in {organisation}" if case_role else "case role cleared"
+        self.record(actor, "user.case_role", f"user:{name}", detail)
+
     def disable_user(self, name: str) -> None:
         with self.engine.begin() as con:
             done = con.execute(update(_users).where(_users.c.name == name).values(disabled=True))
@@ -334,12 +360,24 @@ class AccountStore:
 
     # API tokens -------------------------------------------------------------------------
 
-    def create_token(self, name: str, role: str) -> tuple[str, str]:
-        """A new token for an API client: ``(token_id, secret)``; the secret is shown once."""
+    def create_token(
+        self,
+        name: str,
+        role: str,
+        *,
+        case_role: str | None = None,
+        organisation: str | None = None,
+    ) -> tuple[str, str]:
+        """A new token for an API client: ``(token_id, secret)``; the secret is shown once.
+
+        ``case_role`` and ``organisation`` (both or neither, checked as for users) let the
+        client call the case records as that role within that organisation.
+        """
         if role not in ROLES:
             raise AccountError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
         if not name.strip() or len(name) > 128:
             raise AccountError("a token needs a name of 1-128 characters (who uses it)")
+        _check_case_role(case_role, organisation)
         token_id = secrets.token_hex(4)
         secret = f"tl_{token_id}_{secrets.token_urlsafe(32)}"
         with self.engine.begin() as con:
@@ -351,9 +389,12 @@ class AccountStore:
                     digest=_digest(secret),
                     created_at=_now(),
                     revoked_at=None,
+                    case_role=case_role,
+                    organisation=organisation,
                 )
             )
-        self.record("cli", "token.create", f"token:{token_id}", f"{name.strip()} ({role})")
+        cases = f"; case role {case_role} in {organisation}" if case_role else ""
+        self.record("cli", "token.create", f"token:{token_id}", f"{name.strip()} ({role}){cases}")
         return token_id, secret
 
     def tokens(self) -> list[TokenInfo]:
@@ -361,7 +402,28 @@ class AccountStore:
             rows = con.execute(
                 select(_tokens).order_by(_tokens.c.created_at, _tokens.c.token_id)
             ).all()
-        return [TokenInfo(r.token_id, r.name, r.role, r.created_at, r.revoked_at) for r in rows]
+        return [
+            TokenInfo(
+                r.token_id, r.name, r.role, r.created_at, r.revoked_at, r.case_role, r.organisation
+            )
+            for r in rows
+        ]
+
+    def token_case_identity(self, token_id: str) -> tuple[str, str] | None:
+        """``(case role, organisation)`` of a live token with access to the case records.
+
+        Read afresh (never cached), so a revocation from another process stops case access at
+        once, not after the bearer-token cache expires.
+        """
+        with self.engine.connect() as con:
+            row = con.execute(
+                select(_tokens.c.case_role, _tokens.c.organisation, _tokens.c.revoked_at).where(
+                    _tokens.c.token_id == token_id
+                )
+            ).first()
+        if row is None or row.revoked_at is not None or not row.case_role or not row.organisation:
+            return None
+        return str(row.case_role), str(row.organisation)
 
     def revoke_token(self, token_id: str) -> None:
         with self.engine.begin() as con:

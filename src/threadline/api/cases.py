@@ -1,17 +1,20 @@
 """``/v1/cases``: survivor case records over HTTP, a thin layer over :class:`CaseStore`.
 
 Included by :func:`threadline.api.create_app` only when a case database is configured. Each
-request acts for the signed-in web user as a cases :class:`Principal` built from the user's case
-role and organisation (``threadline users add NAME --role R --case-role CR --org ORG``); a user
-without a case role, or an API token (tokens carry no case role), is refused with 403. Every
-other decision is the store's: the policy (:mod:`threadline.cases.policy`) decides, the store
-audits allowed calls and refusals alike, and this module only translates its errors:
+request acts for the signed-in web user, or the API token, as a cases :class:`Principal` built
+from its case role and organisation (``threadline users add NAME --role R --case-role CR --org
+ORG``, ``threadline users set-case-role``, ``threadline tokens create ... --case-role CR --org
+ORG``), read afresh on every request; a token acts as ``token:<id>``. Without a case role the
+request is refused with 403. Every other decision is the store's: the policy
+(:mod:`threadline.cases.policy`) decides, the store audits allowed calls and refusals alike, and
+this module only translates its errors:
 
 - 404: unknown case, consent, referral, service or organisation
 - 403: refused by the policy, or no valid consent for a share or referral
 - 409: the record's state does not allow the change (account already recorded, referral step)
 - 410: the case was erased (its data key is destroyed)
-- 422: bad input (not in the HTCDS picklist, missing purpose, malformed body)
+- 422: bad input (not in the HTCDS picklist, missing purpose, malformed body); a malformed
+  body's errors name the field and the problem, never the value sent (it may be personal)
 
 Every call needs a purpose (``why``: the ``X-Purpose`` header, or the ``why`` field of the body
 or query); it is written to the audit log with the call, so it must name no person.
@@ -19,13 +22,15 @@ or query); it is written to the audit log with the call, so it must name no pers
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from threadline.api.screen import Problem
@@ -54,7 +59,28 @@ from threadline.web.auth import audit, principal_of
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+class _NoEchoRoute(APIRoute):
+    """A route whose 422 answers name the field and the problem, never the rejected value:
+    that value may be a survivor's name, a birth date or an identifier to be pseudonymised."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                kept = [
+                    {key: error[key] for key in ("type", "loc", "msg") if key in error}
+                    for error in exc.errors()
+                ]
+                raise RequestValidationError(kept) from None
+
+        return route
+
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"], route_class=_NoEchoRoute)
 
 MAX_WHY = 500
 MAX_TEXT = 100_000
@@ -182,6 +208,7 @@ class SupportPlanOut(BaseModel):
     plan_type: str
     objectives: str | None
     planned_end: date | None
+    services: list[str] = Field(description="Ids of the directory services it relies on")
 
 
 class ReferralOut(BaseModel):
@@ -298,6 +325,71 @@ class Services(BaseModel):
     services: list[ServiceOut]
 
 
+class OrganisationIn(Purpose):
+    """A directory organisation (no personal data: organisations, not people)."""
+
+    name: str = Field(min_length=1, max_length=300, description="org_Name")
+    org_type: _Code = Field(description="org_Type code (HTCDS), e.g. NGO, LegalService")
+    country: _Code | None = Field(default=None, description="ISO 3166 alpha-2")
+    phone: _Short | None = Field(default=None, description="The organisation's switchboard")
+
+
+class ServiceIn(Purpose):
+    """A service a directory organisation offers, for referrals and support plans."""
+
+    service_type: _Code = Field(
+        description="shelter, legal_aid, medical, counselling, hotline, livelihood or other"
+    )
+    languages: list[_Code] = Field(default_factory=list, max_length=50, description="ISO 639")
+    eligibility: str = Field(default="", max_length=2_000, description="Who it is for")
+    contact: str = Field(default="", max_length=2_000, description="How to reach it")
+
+
+class StatusIn(Purpose):
+    status: _Code = Field(description="cas_Status code: Active, FollowUp, Closed, ClosedReferred")
+
+
+class OwnerIn(Purpose):
+    owner_id: str = Field(min_length=1, max_length=64, description="The new caseworker")
+
+
+class PerpetratorIn(Purpose):
+    """A perpetrator of the case: role codes in clear, name and details encrypted."""
+
+    roles: list[_Code] = Field(
+        min_length=1, max_length=30, description="per_RoleInProcess codes (HTCDS)"
+    )
+    name: _Short | None = None
+    details: str | None = Field(default=None, max_length=MAX_TEXT, description="per_RoleDetails")
+
+
+class SupportPlanIn(Purpose):
+    """A support plan item: type code, encrypted objectives, the services it relies on."""
+
+    plan_type: _Code = Field(description="spl_Type code (HTCDS)")
+    objectives: str | None = Field(default=None, max_length=MAX_TEXT)
+    planned_end: date | None = None
+    services: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=50, description="Directory service ids"
+    )
+
+
+#: What a case may be linked to: a workspace network, or an identifier kind that identifies.
+LinkKind = Literal["network", "phone", "email", "handle", "url", "crypto", "payment"]
+
+
+class LinkIn(Purpose):
+    """An identifier or network of an analysis workspace; only its pseudonym is stored."""
+
+    kind: LinkKind = Field(description="`network` (a workspace network id) or an identifier kind")
+    canonical: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The canonical value (e.g. +12125550123): turned into the organisation's "
+        "pseudonym, never stored or echoed back",
+    )
+
+
 class CellOut(BaseModel):
     value: str
     count: int | None = Field(description="null when suppressed (fewer than k cases)")
@@ -323,17 +415,22 @@ def case_principal(request: Request) -> Principal:
     web = principal_of(request)
     if accounts is None or web is None:
         raise HTTPException(403, "the case records need a signed-in user with a case role")
-    if web.kind != "user":
-        audit(request, "cases.refused", "cases", "API token: no case role")
-        raise HTTPException(
-            403, "API tokens carry no case role: sign in as a user who has one (--case-role)"
-        )
-    identity = accounts.case_identity(web.name)
+    if web.kind == "token":
+        # Read afresh on every request: a revoked token stops here at once.
+        identity = accounts.token_case_identity(web.key)
+        # A token's name is free text and may equal a user's name: it must never own (or
+        # reach) that user's cases, so its principal is named by its id, in its own namespace.
+        user_id = f"token:{web.key}"
+        missing = "this API token has no case role: create one with --case-role and --org"
+    else:
+        identity = accounts.case_identity(web.name)
+        user_id = web.name
+        missing = "your account has no case role: ask an admin to give you one"
     if identity is None:
         audit(request, "cases.refused", "cases", "no case role")
-        raise HTTPException(403, "your account has no case role: ask an admin to give you one")
+        raise HTTPException(403, missing)
     role, organisation = identity
-    return Principal(web.name, frozenset({role}), organisation)
+    return Principal(user_id, frozenset({role}), organisation)
 
 
 CasePrincipal = Annotated[Principal, Depends(case_principal)]
@@ -399,8 +496,8 @@ def _clear(view: CaseView) -> CaseOut:
             PerpetratorOut(roles=list(r), name=n, details=d) for r, n, d in view.perpetrators
         ],
         support_plans=[
-            SupportPlanOut(plan_type=t, objectives=o, planned_end=e)
-            for t, o, e in view.support_plans
+            SupportPlanOut(plan_type=t, objectives=o, planned_end=e, services=list(s))
+            for t, o, e, s in view.support_plans
         ],
         referrals=[ReferralOut.model_validate(asdict(r)) for r in view.referrals],
         consents=[ConsentOut.model_validate(asdict(c)) for c in view.consents],
@@ -501,6 +598,62 @@ def find_services(
             principal, why=purpose, service_type=service_type, language=language
         )
     return Services(services=[ServiceOut.model_validate(asdict(s)) for s in found])
+
+
+@router.post(
+    "/directory/organisations",
+    status_code=201,
+    response_model=Created,
+    summary="Add a directory organisation",
+    description="Admins and supervisors (`directory.write`); the id is what consents name.",
+    responses=_ERRORS,
+)
+def add_organisation(
+    body: OrganisationIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Created:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        org_id = _store(request).add_organisation(
+            principal,
+            name=body.name,
+            org_type=body.org_type,
+            why=why,
+            country=body.country,
+            phone=body.phone,
+        )
+    return Created(id=org_id)
+
+
+@router.post(
+    "/directory/organisations/{organisation_id}/services",
+    status_code=201,
+    response_model=Created,
+    summary="Add a service an organisation offers",
+    description="Admins and supervisors (`directory.write`); the id is what referrals name.",
+    responses=_ERRORS,
+)
+def add_service(
+    organisation_id: str,
+    body: ServiceIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Created:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        service_id = _store(request).add_service(
+            principal,
+            organisation_id,
+            service_type=body.service_type,
+            why=why,
+            languages=body.languages,
+            eligibility=body.eligibility,
+            contact=body.contact,
+        )
+    return Created(id=service_id)
 
 
 @router.get(
@@ -723,3 +876,150 @@ def share(
         recipient_organisation_id=shared.recipient_organisation_id,
         fields=_shared_fields(shared.fields),
     )
+
+
+@router.put(
+    "/{case_id}/status",
+    status_code=204,
+    summary="Change the case status",
+    description=(
+        "cas_Status: Active, FollowUp, Closed, ClosedReferred. The time of the change is kept: "
+        "a closed case's retention period runs from it."
+    ),
+    responses={**_ERRORS, 410: {"model": Problem, "description": "The case was erased"}},
+)
+def set_status(
+    case_id: str,
+    body: StatusIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Response:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        _store(request).set_status(principal, case_id, body.status, why=why)
+    return Response(status_code=204)
+
+
+@router.put(
+    "/{case_id}/owner",
+    status_code=204,
+    summary="Reassign the case",
+    description="Give the case to another caseworker (supervisors, `case.reassign`).",
+    responses=_ERRORS,
+)
+def reassign(
+    case_id: str,
+    body: OwnerIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Response:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        _store(request).reassign(principal, case_id, body.owner_id, why=why)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{case_id}/perpetrators",
+    status_code=201,
+    response_model=Created,
+    summary="Add a perpetrator",
+    description="Role codes (per_RoleInProcess) in clear; name and details encrypted.",
+    responses={**_ERRORS, 410: {"model": Problem, "description": "The case was erased"}},
+)
+def add_perpetrator(
+    case_id: str,
+    body: PerpetratorIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Created:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        perpetrator_id = _store(request).add_perpetrator(
+            principal, case_id, roles=body.roles, why=why, name=body.name, details=body.details
+        )
+    return Created(id=perpetrator_id)
+
+
+@router.post(
+    "/{case_id}/support-plans",
+    status_code=201,
+    response_model=Created,
+    summary="Add a support plan item",
+    description="spl_Type code, encrypted objectives, and the directory services it relies on "
+    "(each must exist, else 404).",
+    responses={**_ERRORS, 410: {"model": Problem, "description": "The case was erased"}},
+)
+def add_support_plan(
+    case_id: str,
+    body: SupportPlanIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Created:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        plan_id = _store(request).add_support_plan(
+            principal,
+            case_id,
+            plan_type=body.plan_type,
+            why=why,
+            objectives=body.objectives,
+            planned_end=body.planned_end,
+            services=body.services,
+        )
+    return Created(id=plan_id)
+
+
+@router.post(
+    "/{case_id}/links",
+    status_code=201,
+    response_model=LinkOut,
+    summary="Link the case to an identifier or network",
+    description=(
+        "Pseudonymous only: the canonical value is turned into the organisation's pseudonym "
+        "(the one the analysis workspace uses) and only that is stored and returned."
+    ),
+    responses=_ERRORS,
+)
+def link(
+    case_id: str,
+    body: LinkIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> LinkOut:
+    why = _why(body.why, x_purpose)
+    with _answers():
+        pseudonym = _store(request).link_identifier(
+            principal, case_id, body.kind, body.canonical, why=why
+        )
+    return LinkOut(kind=body.kind, pseudonym=pseudonym)
+
+
+@router.delete(
+    "/{case_id}",
+    status_code=204,
+    summary="Erase a case (crypto-shredding)",
+    description=(
+        "Destroys the case's data key: every encrypted field becomes unreadable for good, and "
+        "the key's storage is reclaimed (VACUUM). Coded fields stay for statistics. Later "
+        "clear reads answer 410 Gone (and a second erasure too); pseudonymous reads show "
+        "`erased: true`. Supervisors and admins of the organisation (`case.erase`)."
+    ),
+    responses={**_ERRORS, 410: {"model": Problem, "description": "Already erased"}},
+)
+def erase(
+    case_id: str,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+    why: PurposeQuery = None,
+) -> Response:
+    purpose = _why(why, x_purpose)
+    with _answers():
+        _store(request).erase(principal, case_id, why=purpose)
+    return Response(status_code=204)

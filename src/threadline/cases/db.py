@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+
+_log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "cr_alembic_version"  # not alembic_version: other parts of the app may use Alembic
@@ -62,3 +66,29 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision() -> str | None:
     """The newest revision shipped with this release."""
     return ScriptDirectory.from_config(_config(create_engine("sqlite://"))).get_current_head()
+
+
+def reclaim_key_storage(engine: Engine) -> bool:
+    """Reclaim the space of destroyed data keys, so their old bytes leave the database file.
+
+    Runs outside any transaction (an autocommit connection), as VACUUM requires. PostgreSQL:
+    ``VACUUM cr_data_keys`` removes the dead row versions that still hold a shredded key
+    (until then an UPDATE leaves the old version in the table). SQLite: ``secure_delete`` for
+    the connection, then ``VACUUM`` rewrites the file without free pages. Returns False, and
+    logs a warning naming no record, when the database is busy: the erasure stands, and the
+    next erasure (or an operator's VACUUM) reclaims it.
+    """
+    dialect = engine.dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        return False
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if dialect == "postgresql":
+                connection.exec_driver_sql("VACUUM cr_data_keys")
+            else:
+                connection.exec_driver_sql("PRAGMA secure_delete=ON")
+                connection.exec_driver_sql("VACUUM")
+    except DBAPIError as exc:
+        _log.warning("could not vacuum the case database after an erasure: %s", type(exc).__name__)
+        return False
+    return True

@@ -71,6 +71,8 @@ class Case(Base):
     owner_id: Mapped[str] = mapped_column(String(64), index=True)  # cas_CaseOwner
     status: Mapped[str] = mapped_column(String(32))  # cas_Status
     opened_on: Mapped[date] = mapped_column(Date)
+    # When ``status`` last changed (the retention period of a closed case runs from it).
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # person: encrypted
     given_name: Mapped[bytes | None] = mapped_column(LargeBinary)  # prs_FirstName
@@ -129,6 +131,8 @@ class SupportPlan(Base):
     objectives: Mapped[bytes | None] = mapped_column(LargeBinary)  # spl_Objectives
     planned_end: Mapped[date | None] = mapped_column(Date)  # spl_PlannedEndDate
     actual_end: Mapped[date | None] = mapped_column(Date)  # spl_ActualEndDate
+    # Directory services the item relies on (ids of cr_services; no personal data).
+    service_ids: Mapped[list[str]] = mapped_column(default=list, nullable=True)
 
 
 class Comment(Base):

@@ -38,6 +38,7 @@ class Action(StrEnum):
     AGGREGATES_READ = "aggregates.read"
     AUDIT_VERIFY = "audit.verify"
     KEYS_ROTATE = "keys.rotate"
+    RETENTION_APPLY = "retention.apply"  # shred the organisation's long-closed cases
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,13 @@ _GLOBAL: dict[Role, frozenset[Action]] = {
     Role.ANALYST: frozenset({Action.DIRECTORY_READ, Action.AGGREGATES_READ}),
     Role.RESEARCHER: frozenset({Action.AGGREGATES_READ}),
     Role.ADMIN: frozenset(
-        {Action.DIRECTORY_READ, Action.DIRECTORY_WRITE, Action.AUDIT_VERIFY, Action.KEYS_ROTATE}
+        {
+            Action.DIRECTORY_READ,
+            Action.DIRECTORY_WRITE,
+            Action.AUDIT_VERIFY,
+            Action.KEYS_ROTATE,
+            Action.RETENTION_APPLY,
+        }
     ),
 }
 

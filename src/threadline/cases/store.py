@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from threadline.cases import audit, crypto, vocab
-from threadline.cases.db import make_engine, upgrade
+from threadline.cases.db import make_engine, reclaim_key_storage, upgrade
 from threadline.cases.errors import (
     AccessDenied,
     CaseError,
@@ -46,6 +46,8 @@ from threadline.cases.models import (
 from threadline.cases.policy import Action, Principal, Scope, decide
 
 CONSENT_PURPOSES = frozenset({"referral", "case_transfer", "legal_proceedings"})
+# cas_Status values of a closed case (the retention job shreds these after a period).
+CLOSED_STATUSES = ("Closed", "ClosedReferred")
 REFERRAL_STATUSES = ("sent", "accepted", "declined", "completed")
 _REFERRAL_NEXT: Mapping[str, frozenset[str]] = {
     "sent": frozenset({"accepted", "declined"}),
@@ -178,7 +180,8 @@ class CaseView:
     account: str | None
     comments: tuple[tuple[str, datetime, str], ...]  # (author, when, text)
     perpetrators: tuple[tuple[tuple[str, ...], str | None, str | None], ...]
-    support_plans: tuple[tuple[str, str | None, date | None], ...]
+    # (type, objectives, planned end, directory service ids)
+    support_plans: tuple[tuple[str, str | None, date | None, tuple[str, ...]], ...]
     referrals: tuple[ReferralInfo, ...]
     consents: tuple[ConsentInfo, ...]
     links: tuple[tuple[str, str], ...]  # (kind, pseudonym)
@@ -482,6 +485,7 @@ class CaseStore:
                 owner_id=owner,
                 status="Active",
                 opened_on=opened,
+                status_changed_at=self._now(),
             )
             if owner != principal.user_id:
                 self._authorize(principal, Action.CASE_REASSIGN, why, case)
@@ -604,6 +608,7 @@ class CaseStore:
                         p.plan_type,
                         self._open(key, "support_plan", p.id, "objectives", p.objectives),
                         p.planned_end,
+                        tuple(p.service_ids or ()),
                     )
                     for p in plans
                 ),
@@ -664,11 +669,16 @@ class CaseStore:
         return case, self._data_key(session, case.id)
 
     def set_status(self, principal: Principal, case_id: str, status: str, *, why: str) -> None:
-        """Change cas_Status (Active, FollowUp, Closed, ClosedReferred)."""
+        """Change cas_Status (Active, FollowUp, Closed, ClosedReferred).
+
+        The time of a real change is kept: a closed case's retention period runs from it.
+        """
         vocab.check("cas_Status", status)
         with self._tx() as session:
             case, _ = self._writable_case(session, principal, case_id, why)
-            case.status = status
+            if case.status != status:
+                case.status = status
+                case.status_changed_at = self._now()
             self._log(session, principal, Action.CASE_WRITE, case.id, why, f"status={status}")
 
     def reassign(self, principal: Principal, case_id: str, owner_id: str, *, why: str) -> None:
@@ -761,12 +771,23 @@ class CaseStore:
         why: str,
         objectives: str | None = None,
         planned_end: date | None = None,
+        services: Iterable[str] = (),
     ) -> str:
-        """Add a support plan item (spl_Type code; objectives sealed)."""
+        """Add a support plan item (spl_Type code; objectives sealed), optionally naming the
+        directory services it relies on (each must exist)."""
         vocab.check("spl_Type", plan_type)
+        service_ids = list(dict.fromkeys(services))
         with self._tx() as session:
             case, key = self._writable_case(session, principal, case_id, why)
-            plan = SupportPlan(case_id=case.id, plan_type=plan_type, planned_end=planned_end)
+            for service_id in service_ids:
+                if session.get(Service, service_id) is None:
+                    raise NotFound(f"no service {service_id}")
+            plan = SupportPlan(
+                case_id=case.id,
+                plan_type=plan_type,
+                planned_end=planned_end,
+                service_ids=service_ids,
+            )
             session.add(plan)
             session.flush()
             plan.objectives = self._seal(key, "support_plan", plan.id, "objectives", objectives)
@@ -1088,22 +1109,82 @@ class CaseStore:
 
     # ---- erasure, keys, audit, aggregates -------------------------------------------------
 
-    def erase(self, principal: Principal, case_id: str, *, why: str) -> None:
+    def erase(self, principal: Principal, case_id: str, *, why: str, reclaim: bool = True) -> None:
         """Crypto-shred a case: destroy its data key, so its sealed fields can never be opened.
 
-        Coded (non-personal) fields stay for statistics; the erasure itself is audited.
+        Coded (non-personal) fields stay for statistics; the erasure itself is audited. Then
+        (unless ``reclaim`` is False, for a batch that reclaims once at its end) the storage the
+        destroyed key occupied is reclaimed: see :meth:`reclaim_key_storage`.
         """
         with self._tx() as session:
             case = self._case(session, case_id)
-            self._authorize(principal, Action.CASE_ERASE, why, case)
-            row = session.get(DataKey, case.id)
-            if row is None or row.wrapped is None:
-                raise RecordErased(f"case {case.id} is already erased")
-            row.wrapped = None
-            row.key_id = None
-            row.destroyed_at = self._now()
-            case.erased_at = row.destroyed_at
-            self._log(session, principal, Action.CASE_ERASE, case.id, why, "data key destroyed")
+            self._destroy_key(session, principal, case, why, "data key destroyed")
+        if reclaim:
+            self.reclaim_key_storage()
+
+    def _destroy_key(
+        self, session: Session, principal: Principal, case: Case, why: str, detail: str
+    ) -> None:
+        self._authorize(principal, Action.CASE_ERASE, why, case)
+        row = session.get(DataKey, case.id)
+        if row is None or row.wrapped is None:
+            raise RecordErased(f"case {case.id} is already erased")
+        row.wrapped = None
+        row.key_id = None
+        row.destroyed_at = self._now()
+        case.erased_at = row.destroyed_at
+        self._log(session, principal, Action.CASE_ERASE, case.id, why, detail)
+
+    def reclaim_key_storage(self) -> bool:
+        """Make the database forget destroyed keys' bytes (VACUUM; see :mod:`.db`).
+
+        False when the database could not be vacuumed now (busy): the erasure itself stands.
+        """
+        return reclaim_key_storage(self.engine)
+
+    def now(self) -> datetime:
+        """The store's clock (UTC), which retention periods are measured against."""
+        return self._now()
+
+    def retention_due(
+        self, principal: Principal, closed_before: datetime, *, why: str
+    ) -> list[str]:
+        """Ids of the principal's organisation's cases closed (Closed, ClosedReferred) since
+        before ``closed_before`` and not yet erased; needs ``retention.apply``, audited."""
+        with self._tx() as session:
+            self._authorize(principal, Action.RETENTION_APPLY, why)
+            due = session.scalars(
+                select(Case.id)
+                .where(
+                    Case.organisation == principal.organisation,
+                    Case.status.in_(CLOSED_STATUSES),
+                    Case.erased_at.is_(None),
+                    Case.status_changed_at <= _aware(closed_before),
+                )
+                .order_by(Case.status_changed_at, Case.id)
+            ).all()
+            self._log(session, principal, "retention.list", "", why, f"{len(due)} cases due")
+            return list(due)
+
+    def erase_for_retention(
+        self, principal: Principal, case_id: str, closed_before: datetime, *, why: str
+    ) -> bool:
+        """Shred one case for retention, if it is still closed since before ``closed_before``
+        (checked again in the erasing transaction: a case reopened meanwhile is kept). Audited
+        as ``case.erase`` with the detail ``retention``. No reclaim: the caller does it once."""
+        with self._tx() as session:
+            self._authorize(principal, Action.RETENTION_APPLY, why)
+            case = self._case(session, case_id)
+            changed = case.status_changed_at
+            if (
+                case.erased_at is not None
+                or case.status not in CLOSED_STATUSES
+                or changed is None
+                or _aware(changed) > _aware(closed_before)
+            ):
+                return False
+            self._destroy_key(session, principal, case, why, "retention")
+            return True
 
     def rotate_keys(self, principal: Principal, *, why: str, batch_size: int = 200) -> int:
         """Re-wrap every data key not under the active master key; returns how many.
