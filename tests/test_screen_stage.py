@@ -149,6 +149,25 @@ def test_bad_chunk_size_is_refused(tmp_path: Path) -> None:
     path, _ = _workspace(tmp_path, 5, 1)
     with Workspace.open(path) as ws, pytest.raises(ValueError, match="chunk_size"):
         screen_steps.screen_step(ws, chunk_size=0)
+    with Workspace.open(path) as ws, pytest.raises(ValueError, match="workers"):
+        screen_steps.screen_step(ws, workers=0)
+
+
+def test_worker_processes_store_what_one_process_stores(
+    tmp_path: Path, screened: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    """Two workers, many chunks (results come back out of step): the same rows as the
+    single-process run of the module fixture, stored identifiers and all."""
+    path, records = _workspace(tmp_path, 1200, 5)
+    with Workspace.open(path) as ws:
+        analyze(ws, SETTINGS, stages=("extract",))
+        report = screen_steps.screen_step(ws, chunk_size=97, workers=2)
+    assert report.counts["posts"] == len(records)
+    assert report.counts["identifiers"] == "stored"
+    single_screens, single_flags = _stored(screened[0])
+    assert _stored(path) == (single_screens, single_flags)
+    assert report.counts["flagged"] == sum(1 for row in single_screens.values() if row[3])
+    assert report.counts["flags"] == sum(len(rows) for rows in single_flags.values())
 
 
 def test_screen_is_the_top_level_api() -> None:

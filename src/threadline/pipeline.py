@@ -237,7 +237,12 @@ def analyze(
         elif stage == "screen":
             total = screen_steps.pending_posts(workspace)
             progress = progress_factory(stage, total) if progress_factory else None
-            report = screen_steps.screen_step(workspace, settings.screen, progress=progress)
+            report = screen_steps.screen_step(
+                workspace,
+                settings.screen,
+                progress=progress,
+                workers=settings.extract.workers or os.cpu_count() or 1,
+            )
         elif stage == "link":
             total = workspace.count("posts")
             progress = progress_factory(stage, total) if progress_factory else None
