@@ -11,6 +11,7 @@ one band (pigeonhole), so only hashes sharing a band are compared.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["hash_image", "image_groups", "resolve_image_path"]
+__all__ = ["hash_image", "hash_image_bytes", "image_groups", "resolve_image_path"]
 
 #: Bits of a hash.
 BITS = 64
@@ -34,11 +35,21 @@ def resolve_image_path(path: str, source: str) -> Path:
 
 def hash_image(path: Path) -> tuple[int | None, str | None]:
     """``(hash, None)``, or ``(None, reason)`` when the file cannot be read as an image."""
+    return _phash(path)
+
+
+def hash_image_bytes(data: bytes) -> tuple[int | None, str | None]:
+    """:func:`hash_image` of an image file's bytes (read elsewhere, e.g. by a Spark executor
+    from a Hadoop-compatible file system)."""
+    return _phash(io.BytesIO(data))
+
+
+def _phash(source: Path | io.BytesIO) -> tuple[int | None, str | None]:
     import imagehash
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with Image.open(source) as image:
             image.draft("L", (64, 64))  # JPEG decodes at a reduced size: much faster
             digest = imagehash.phash(image.convert("L"))
     except FileNotFoundError:
