@@ -22,6 +22,7 @@ CANONICAL = {
     "age": re.compile(r"[1-7]?\d"),
     "price": re.compile(r"\d+(?:\.\d+)? [A-Z]{3}(?:/[a-z]+)?"),
     "place": re.compile(r"[^,]+, [^,]+, [A-Z]{2}"),
+    "name": re.compile(r"[^\sA-Z]+"),
 }
 
 AD = (

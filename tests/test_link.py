@@ -25,6 +25,8 @@ from threadline.link import (
     rank,
 )
 from threadline.link.evaluation import evaluate_networks
+from threadline.link.rank import persona as persona_of
+from threadline.link.rank import personas_of
 from threadline.link.settings import FACTORS
 from threadline.pipeline import analyze
 from threadline.settings import ExtractSettings, Settings
@@ -209,6 +211,79 @@ def test_weak_factors_alone_stay_low_and_a_scam_blast_ranks_below() -> None:
     )  # fmt: skip
     assert blast.pattern == "scam_blast"
     assert blast.score < 0.35
+
+
+def test_a_persona_is_the_author_else_name_and_age() -> None:
+    assert persona_of(_post(0, author="u7", names=("jasmine",), ages=(21,))) == "author:u7"
+    assert persona_of(_post(0, author=None, names=("jasmine", "rosa"), ages=(21, 30))) == (
+        "Jasmine, 21"
+    )
+    assert persona_of(_post(0, author=None, names=("mary-jane",))) == "Mary-Jane"
+    assert persona_of(_post(0, author=None, ages=(21,))) == "age 21"
+    assert persona_of(_post(0, author=None)) is None
+
+
+def test_without_author_ids_two_women_of_one_age_are_two_personas() -> None:
+    # One phone, no author ids: Jasmine and Rosa both claim 21. By age alone they were one
+    # persona (no multi_persona); by name and age they are two, and the lead says so.
+    posts = [
+        _post(i, author=None, names=(("jasmine",) if i % 2 else ("rosa",)), ages=(21,))
+        for i in range(8)
+    ]
+    net = profile("nw-n", posts)
+    assert net.personas == ("Jasmine, 21", "Rosa, 21")
+    assert net.one_off_personas == 0
+    ranked = rank(net)
+    multi = next(factor for factor in ranked.factors if factor.name == "multi_persona")
+    assert multi.value == pytest.approx(1 / 3)
+    assert len(multi.evidence_posts) == 8
+    assert ranked.pattern == "multi_persona_network"
+    by_age = profile("nw-a", [_post(i, author=None, ages=(21,)) for i in range(8)])
+    assert by_age.personas == ("age 21",)
+    assert rank(by_age).pattern != "multi_persona_network"
+
+
+def test_a_name_alone_is_a_persona_and_one_offs_are_counted() -> None:
+    posts = [_post(i, author=None, names=("luna",)) for i in range(3)]
+    posts.append(_post(3, author=None, names=("nova",), ages=(19,)))
+    net = profile("nw-o", posts)
+    assert net.personas == ("Luna",)
+    assert net.one_off_personas == 1
+
+
+def test_a_name_without_an_age_takes_the_one_age_the_network_gives_it() -> None:
+    posts = [
+        _post(0, author=None, names=("rosa",)),
+        _post(1, author=None, names=("rosa",), ages=(22,)),
+        _post(2, author=None, names=("luna",)),
+        _post(3, author=None, names=("luna",), ages=(22,)),
+        _post(4, author=None, names=("luna",), ages=(23,)),
+    ]
+    assert personas_of(posts) == ["Rosa, 22", "Rosa, 22", "Luna", "Luna, 22", "Luna, 23"]
+    net = profile("nw-r", posts)
+    assert net.personas == ("Rosa, 22",)
+    assert net.one_off_personas == 3
+
+
+def test_an_age_without_a_name_takes_the_one_name_the_network_gives_it() -> None:
+    posts = [
+        _post(0, author=None, ages=(28,)),
+        _post(1, author=None, names=("sugar",), ages=(28,)),
+        _post(2, author=None, ages=(30,)),
+        _post(3, author=None, names=("ivy",), ages=(30,)),
+        _post(4, author=None, names=("jade",), ages=(30,)),
+        _post(5, author="u9", ages=(28,)),
+    ]
+    assert personas_of(posts) == [
+        "Sugar, 28",
+        "Sugar, 28",
+        "age 30",  # two women claim 30: which one is unknown
+        "Ivy, 30",
+        "Jade, 30",
+        "author:u9",  # an author id is the persona, whatever the text says
+    ]
+    # One independent: her ads whose name the finder missed are still hers.
+    assert profile("nw-s", posts[:2]).personas == ("Sugar, 28",)
 
 
 def test_weights_refit_from_labels() -> None:
@@ -419,3 +494,42 @@ def test_cli_export_and_verify_pack(linked: tuple[Path, Path], tmp_path: Path) -
     assert runner.invoke(app, ["verify-pack", str(broken)]).exit_code == 1
     missing = runner.invoke(app, ["export", "nw-none", "-w", str(path), "--out", str(out)])
     assert missing.exit_code == 2
+
+
+def test_a_shared_name_never_links_posts_but_names_tell_personas_apart(tmp_path: Path) -> None:
+    # No author ids. Two posts share only the name Jasmine (different phones, different
+    # words): a name is no contact, so they are no network. Four posts share one phone, for
+    # two women who both claim 22: one network, two recurring personas.
+    records = [
+        {"id": "solo-1", "text": "Hi, I'm Jasmine, 21. Incall only. Text 212-555-0101"},
+        {"id": "solo-2", "text": "Jasmine here!! Outcall to your hotel. Call 415 555 0199"},
+        {"id": "net-1", "text": "Meet Rosa, 22, new in town. Text 646-555-0123 now"},
+        {"id": "net-2", "text": "Rosa 22yo back this week, upscale. 646.555.0123"},
+        {"id": "net-3", "text": "Ask for Luna (22), fresh and shy. Call (646) 555-0123"},
+        {"id": "net-4", "text": "Say hi to Luna, 22 years old. Book: 6465550123"},
+    ]
+    for number, record in enumerate(records):
+        record["posted_at"] = f"2025-03-0{number + 1}T10:00:00Z"
+        record["location"] = "Houston, TX"
+    source = tmp_path / "posts.jsonl"
+    source.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+    path = tmp_path / "w.duckdb"
+    with Workspace.open(path) as ws:
+        ingest(ws, [source])
+        analyze(ws, SETTINGS)
+        names = ws.engine.fetchall(
+            "SELECT post_id, canonical FROM identifiers WHERE kind = 'name' ORDER BY post_id"
+        )
+        members = ws.engine.fetchall(
+            "SELECT network_id, list(post_id ORDER BY post_id) FROM network_posts GROUP BY 1"
+        )
+        rows = load_networks(ws)
+        found = find(ws, "jasmine")
+    assert ("solo-1", "jasmine") in names and ("solo-2", "jasmine") in names
+    assert [sorted(posts) for _, posts in members] == [["net-1", "net-2", "net-3", "net-4"]]
+    [network] = rows
+    assert network["personas"] == 2 and network["one_off_personas"] == 0
+    assert network["pattern"] == "multi_persona_network"
+    assert {f["name"]: f["value"] for f in network["factors"]}["multi_persona"] > 0
+    # A name is not something `find` links on: a query of a bare name matches no contact.
+    assert found["matches"] == []

@@ -342,6 +342,7 @@ def test_every_identifier_kind_and_phone_style_occurs(
         "age",
         "price",
         "place",
+        "name",
     }
     styles = {ident.style for _, _, ident, _ in _truth_items(corpus[0]) if ident.kind == "phone"}
     assert set(OBFUSCATED_PHONE_STYLES) <= styles

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 IdentifierKind = Literal[
-    "phone", "email", "handle", "url", "crypto", "payment", "age", "price", "place"
+    "phone", "email", "handle", "url", "crypto", "payment", "age", "price", "place", "name"
 ]
 
 #: Every identifier kind, in the order the DESIGN.md contract lists them.
@@ -24,6 +24,7 @@ IDENTIFIER_KINDS: tuple[IdentifierKind, ...] = (
     "age",
     "price",
     "place",
+    "name",
 )
 
 #: Platforms a ``handle`` canonical form may name (``platform:username``).

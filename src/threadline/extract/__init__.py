@@ -15,7 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
-from threadline.extract import age, crypto, email, handle, payment, phone, place, price, url
+from threadline.extract import (
+    age,
+    crypto,
+    email,
+    handle,
+    name,
+    payment,
+    phone,
+    place,
+    price,
+    url,
+)
 from threadline.extract.normalize import Folded, fold
 from threadline.records import IDENTIFIER_KINDS, Identifier, IdentifierKind
 
@@ -32,6 +43,8 @@ FINDERS: tuple[tuple[IdentifierKind, Finder], ...] = (
     ("price", price.find),
     ("age", age.find),
     ("place", place.find),
+    # Last: a name never overlaps another kind's span ("Charlotte" in "in Charlotte" is a place).
+    ("name", name.find),
 )
 
 #: Pairs of kinds whose spans may overlap, because the outer one carries a second fact: the

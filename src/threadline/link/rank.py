@@ -27,6 +27,8 @@ __all__ = [
     "NetworkProfile",
     "PostFacts",
     "fit_weights",
+    "persona",
+    "personas_of",
     "profile",
     "rank",
 ]
@@ -75,6 +77,8 @@ class PostFacts:
     profile: str | None = None
     #: (start, end) of claimed ages in the text.
     age_spans: tuple[tuple[int, int], ...] = ()
+    #: Persona names (canonical, casefolded), in reading order: title, then text.
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,8 @@ class Factor:
 class NetworkProfile:
     network_id: str
     post_ids: tuple[str, ...]
-    #: Personas (author, else claimed age) with two posts or more, and those seen once.
+    #: Personas with two posts or more, readable (``Jasmine, 21``, ``author:u1``; see
+    #: :func:`persona` and :func:`personas_of`), and how many were seen once.
     personas: tuple[str, ...]
     one_off_personas: int
     identifiers: tuple[tuple[str, str, int], ...]  # (kind, canonical, posts)
@@ -134,18 +139,56 @@ class NetworkProfile:
         return tuple(value for kind, value, _ in self.identifiers if kind == "phone")
 
 
-def _persona(post: PostFacts) -> str | None:
+def persona(post: PostFacts) -> str | None:
+    """Who a post speaks for, as a readable label: its author profile when the site gives one
+    (``author:u1``); else the persona's name and first claimed age (``Jasmine, 21``), the name
+    alone (``Jasmine``) or the age alone (``age 21``); None when the post says none of these.
+
+    Two posts of one label are one persona: a name never links posts (it is no contact), it
+    only tells apart the women a network advertises through one contact.
+    """
     if post.author:
         return f"author:{post.author}"
+    if post.names:
+        shown = post.names[0].title()
+        return f"{shown}, {post.ages[0]}" if post.ages else shown
     if post.ages:
-        return f"age:{post.ages[0]}"
+        return f"age {post.ages[0]}"
     return None
+
+
+def personas_of(posts: Sequence[PostFacts]) -> list[str | None]:
+    """:func:`persona` of each post of one network, where a post that gives only a name or only
+    an age is completed from the network's other posts when they pair it with exactly one age
+    or one name: "Rosa" in one ad, "age 22" in another and "Rosa, 22" in a third are one woman,
+    not three (an ad may miss a cue that another of hers has). A name seen with several ages,
+    or an age with several names, stays as written."""
+    ages_of: dict[str, set[int]] = {}
+    names_of: dict[int, set[str]] = {}
+    for post in posts:
+        if not post.author and post.names and post.ages:
+            ages_of.setdefault(post.names[0], set()).add(post.ages[0])
+            names_of.setdefault(post.ages[0], set()).add(post.names[0])
+    labels: list[str | None] = []
+    for post in posts:
+        if not post.author and post.names and not post.ages:
+            known_ages = ages_of.get(post.names[0], set())
+            if len(known_ages) == 1:
+                labels.append(f"{post.names[0].title()}, {next(iter(known_ages))}")
+                continue
+        if not post.author and post.ages and not post.names:
+            known_names = names_of.get(post.ages[0], set())
+            if len(known_names) == 1:
+                labels.append(f"{next(iter(known_names)).title()}, {post.ages[0]}")
+                continue
+        labels.append(persona(post))
+    return labels
 
 
 def profile(network_id: str, posts: Sequence[PostFacts]) -> NetworkProfile:
     """The profile of one network from its posts (any order)."""
     ordered = sorted(posts, key=lambda p: (p.posted_at or datetime.max, p.post_id))
-    persona_posts = Counter(key for key in map(_persona, ordered) if key)
+    persona_posts = Counter(key for key in personas_of(ordered) if key)
     contacts = Counter(contact for post in ordered for contact in set(post.contacts))
     stops: dict[str, list[datetime]] = {}
     runs = 0
@@ -226,7 +269,13 @@ def _factors(net: NetworkProfile, settings: LinkSettings) -> list[Factor]:
 
     recurring = len(net.personas)
     shared = [value for kind, value, n in net.identifiers if n >= 2]
-    with_persona = [post for post in posts if _persona(post) in set(net.personas)]
+    recurring_personas = set(net.personas)
+    labelled = [
+        (post, label)
+        for post, label in zip(posts, personas_of(posts), strict=True)
+        if label in recurring_personas
+    ]
+    with_persona = [post for post, _ in labelled]
     add(
         "multi_persona",
         (recurring - 1) / 3 if recurring >= 2 and shared else 0.0,
@@ -261,9 +310,9 @@ def _factors(net: NetworkProfile, settings: LinkSettings) -> list[Factor]:
         [(p.post_id, f[4], f[2], f[3]) for p in control for f in p.flags if f[0] == _CONTROLLER],
     )
     template_personas: dict[str, set[str]] = {}
-    for post in with_persona:
-        if post.template:
-            template_personas.setdefault(post.template, set()).add(_persona(post) or "")
+    for post, label in labelled:
+        if post.template and label:
+            template_personas.setdefault(post.template, set()).add(label)
     spanning = [template for template, who in template_personas.items() if len(who) >= 2]
     add(
         "shared_template",

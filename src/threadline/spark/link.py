@@ -138,6 +138,7 @@ def _post_facts(row: dict[str, Any], place: Any) -> PostFacts:
             for item in row["ages"] or ()
             if item["field"] == "text"
         ),
+        tuple(dict.fromkeys(row["names"] or ())),
     )
 
 
@@ -383,6 +384,9 @@ def _facts(
     prices = listed(ids.where(F.col("kind") == "price"), "prices_s", "kind", "canonical").select(
         "post_id", F.col("prices_s.canonical").alias("prices")
     )
+    names = listed(ids.where(F.col("kind") == "name"), "names_s", "kind", "canonical").select(
+        "post_id", F.col("names_s.canonical").alias("names")
+    )
     contacts = (
         ids.where(F.col("kind").isin(*LINK_KINDS))
         .groupBy("post_id")
@@ -393,6 +397,7 @@ def _facts(
         .join(in_network, "id")
         .join(ages.withColumnRenamed("post_id", "id"), "id", "left")
         .join(prices.withColumnRenamed("post_id", "id"), "id", "left")
+        .join(names.withColumnRenamed("post_id", "id"), "id", "left")
         .join(contacts.withColumnRenamed("post_id", "id"), "id", "left")
     )
     if flags is not None:

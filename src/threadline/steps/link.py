@@ -1,8 +1,9 @@
 """The ``link`` step: networks of posts, their profiles, ranking factors and scores.
 
-Reads posts, contact identifiers, template clusters, claimed ages, prices and indicator flags
-from the workspace, links posts (:func:`threadline.link.graph.link_posts`), profiles and ranks
-every network of two posts or more (:mod:`threadline.link.rank`) and replaces the
+Reads posts, contact identifiers, template clusters, claimed ages, persona names, prices and
+indicator flags from the workspace, links posts (:func:`threadline.link.graph.link_posts`),
+profiles and ranks every network of two posts or more (:mod:`threadline.link.rank`) and
+replaces the
 ``networks``, ``network_posts``, ``network_identifiers`` and ``set_aside`` tables in one
 transaction, so they always describe one complete run. Linking is global (a new post can join
 two networks), so every run links the whole workspace; it costs seconds per million posts.
@@ -190,9 +191,9 @@ def _facts(
     kinds_sql = ", ".join(f"'{kind}'" for kind in LINK_KINDS)
     for post_id, kind, canonical, start, end, field in engine.fetchall(
         "SELECT post_id, kind, canonical, start_offset, end_offset, field FROM identifiers "
-        f"WHERE kind IN ('age', 'price', {kinds_sql}) "
-        # In reading order (title, then text), so that a post's first claimed age is the
-        # same on every engine: it names the persona.
+        f"WHERE kind IN ('age', 'price', 'name', {kinds_sql}) "
+        # In reading order (title, then text), so that a post's first claimed age and first
+        # name are the same on every engine: they name the persona.
         "ORDER BY post_id, field DESC, start_offset, end_offset, kind, canonical"
     ):
         if post_id not in members:
@@ -204,6 +205,9 @@ def _facts(
                 bucket["age_spans"].append((start, end))
         elif kind == "price":
             bucket["prices"].append(canonical)
+        elif kind == "name":
+            if canonical not in bucket["names"]:
+                bucket["names"].append(canonical)
         else:
             bucket["contacts"].append((kind, canonical))
     for post_id, key in images:
@@ -235,6 +239,7 @@ def _facts(
             tuple(bucket.get("flags", ())),
             profiles.get(post_id),
             tuple(bucket.get("age_spans", ())),
+            tuple(bucket.get("names", ())),
         )
     return facts
 

@@ -47,6 +47,7 @@ from threadline.synth.render import (
     fill,
     handle_slot,
     money_slot,
+    name_slot,
     payment_slot,
     phone_slot,
     pick,
@@ -679,7 +680,7 @@ class _Network(_Actor):
                 return hit
             out: Rendered
             if slot == "name":
-                out = plain(persona.name)
+                out = name_slot(persona.name)
             elif slot == "age":
                 out = age_slot(rng, persona.age, words_p=AGE_WORDS)
             elif slot == "city":
@@ -844,7 +845,7 @@ class _Scam(_Actor):
             if hit is not None:
                 return hit
             if slot == "name":
-                out = plain(name)
+                out = name_slot(name)
             elif slot == "age":
                 out = age_slot(rng, age, words_p=0.0)
             elif slot == "city":
@@ -982,7 +983,7 @@ class _Independent(_Actor):
         deposit = pick(rng, (20, 40, 50))
         adjective = pick(rng, INDEPENDENT_ADJECTIVES)
         slots: dict[str, Rendered] = {
-            "name": plain(self.name),
+            "name": name_slot(self.name),
             "age": age_slot(rng, self.age, words_p=AGE_WORDS),
             "city": city_slot(rng, city),
             "phone": phone_slot(rng, self.phone, style),

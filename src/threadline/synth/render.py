@@ -46,6 +46,12 @@ def plain(text: str) -> Rendered:
     return (text, EMPTY, NO_SIGNALS)
 
 
+@functools.lru_cache(maxsize=4096)
+def name_slot(name: str) -> Rendered:
+    """A persona's name: an identifier of kind ``name`` (canonical casefolded, as extracted)."""
+    return (name, (("name", name.casefold(), False, "plain", 0, len(name)),), NO_SIGNALS)
+
+
 def pick(rng: random.Random, items: Sequence[T]) -> T:
     """``rng.choice`` without its Python-level rejection sampling (hot path; bias < 1e-15)."""
     return items[int(rng.random() * len(items))]
