@@ -28,6 +28,10 @@ def mount(app: FastAPI, workspace: Path | str | None) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (overview, networks, labelling, posts, clusters, screen_form):
         app.include_router(module.router)
+    if getattr(app.state, "cases", None) is not None:
+        from threadline.web import cases  # the case pages, with the case records' API
+
+        cases.install(app)
 
     @app.exception_handler(HTTPException)
     async def page_errors(request: Request, exc: HTTPException) -> Response:

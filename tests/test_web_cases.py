@@ -1,0 +1,625 @@
+"""The case pages (``/cases``) against the real app: accounts and case records in SQLite files.
+
+Synthetic people only. What a user sees is the policy's answer through the store; every refusal
+shown must be the store's (and in its audit log); forms need the session's CSRF token; every read
+of a case names a purpose.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from test_cases_fixtures import ADMIN, PLANTED_NAME, Clock
+from threadline.accounts import AccountStore, Principal
+from threadline.api import create_app
+from threadline.cases import crypto
+from threadline.cases.models import AuditEntry
+from threadline.cases.policy import Principal as CasePrincipal
+from threadline.cases.store import CaseContext, CaseStore, ConsentInfo, PersonInput, ReferralInfo
+from threadline.web.auth import SESSION_COOKIE
+from threadline.web.cases import last_change
+from threadline.web.cases_aggregates import bars
+from threadline.web.cases_common import PurposeMemory, human
+
+NORTH, SOUTH = "org-north", "org-south"
+USERS = {
+    "cw-ana": ("caseworker", NORTH),
+    "cw-ben": ("caseworker", NORTH),
+    "sup-cleo": ("supervisor", NORTH),
+    "an-dev": ("analyst", NORTH),
+    "rs-eve": ("researcher", NORTH),
+    "cw-gus": ("caseworker", SOUTH),
+}
+NOTE = "Synthetic note: lost work."
+ACCOUNT = "Synthetic account: she answered a job advert."
+
+
+@dataclass
+class User:
+    client: TestClient
+    csrf: str
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True) -> Any:
+        form = {**(data or {}), **({"csrf": self.csrf} if csrf else {})}
+        return self.client.post(url, data=form)
+
+    def purpose(self, scope: str, why: str = "follow-up call") -> Any:
+        return self.post("/cases/purpose", {"scope": scope, "why": why})
+
+
+@dataclass
+class World:
+    app: FastAPI
+    accounts: AccountStore
+    cases: CaseStore
+    clock: Clock
+    users: dict[str, User]
+
+    def __getitem__(self, name: str) -> User:
+        return self.users[name]
+
+    def audit(self) -> list[AuditEntry]:
+        with Session(self.cases.engine) as session:
+            return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+
+    def new_case(self, owner: str = "cw-ana", **person: Any) -> str:
+        role, org = USERS[owner]
+        values: dict[str, Any] = {
+            "given_name": PLANTED_NAME,
+            "family_name": "Qorvath",
+            "birth_date": date(2001, 5, 17),
+            "gender": "Feminine",
+            "citizenship": ("MD",),
+            **person,
+        }
+        return self.cases.create_case(
+            CasePrincipal(owner, frozenset({role}), org),
+            PersonInput(**values),
+            CaseContext(
+                control_methods=("DebtBondage",),
+                exploitation_types=("SexualExploitation",),
+                vulnerability_notes=NOTE,
+            ),
+            why="intake",
+        )
+
+
+@pytest.fixture(scope="module")
+def users_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The users, made once (password hashing is slow on purpose); each test gets a copy."""
+    path = tmp_path_factory.mktemp("users") / "app.sqlite"
+    accounts = AccountStore(path)
+    for name, (role, org) in USERS.items():
+        accounts.add_user(name, "viewer", case_role=role, organisation=org)
+    accounts.add_user("vi-no", "analyst")  # a web user without access to case records
+    accounts.close()
+    return path
+
+
+@pytest.fixture
+def world(tmp_path: Path, users_db: Path) -> Iterator[World]:
+    shutil.copy(users_db, tmp_path / "app.sqlite")
+    accounts = AccountStore(tmp_path / "app.sqlite")
+    clock = Clock()
+    cases = CaseStore.open(str(tmp_path / "cases.sqlite"), crypto.new_keyring(), clock=clock)
+    app = create_app(accounts=accounts, cases=cases, rate_burst=10_000)
+    users: dict[str, User] = {}
+    for name in [*USERS, "vi-no"]:
+        session = accounts.start_session(Principal(name, "viewer", "user", name))
+        client = TestClient(app, cookies={SESSION_COOKIE: session.cookie})
+        users[name] = User(client, session.csrf)
+    yield World(app, accounts, cases, clock, users)
+    cases.engine.dispose()
+    accounts.close()
+
+
+def _directory(world: World) -> tuple[str, str]:
+    org = world.cases.add_organisation(ADMIN, name="Harbour House", org_type="NGO", why="dir")
+    service = world.cases.add_service(
+        ADMIN, org, service_type="shelter", languages=["ro", "en"], why="dir", contact="desk"
+    )
+    return org, service
+
+
+def _refusal(page: Any) -> str:
+    """The refusal page's reason (the store's words)."""
+    found = re.search(r'id="refusal-reason">([^<]*)<', page.text)
+    assert found, page.text[:2000]
+    return found.group(1)
+
+
+# ---- caseload and who sees what --------------------------------------------------------------
+
+
+def test_caseworker_sees_her_caseload_after_saying_why(world: World) -> None:
+    own = world.new_case("cw-ana")
+    colleague = world.new_case("cw-ben", given_name="Wexlorin")
+    ana = world["cw-ana"]
+    first = ana.get("/cases")
+    assert first.status_code == 200 and 'id="purpose-form"' in first.text
+    assert PLANTED_NAME not in first.text
+    assert not [e for e in world.audit() if e.action in ("case.list", "case.read")]
+    listed = ana.purpose("caseload", "weekly review")
+    assert listed.status_code == 200
+    rows = re.findall(r'<tr data-case="([0-9a-f]{32})">', listed.text)
+    assert rows == [own] and colleague not in listed.text and "Wexlorin" not in listed.text
+    assert PLANTED_NAME in listed.text and "Active" in listed.text and "cw-ana" in listed.text
+    reads = [e for e in world.audit() if e.action in ("case.list", "case.read")]
+    assert [(e.action, e.purpose, e.outcome) for e in reads] == [
+        ("case.list", "weekly review", "allowed"),
+        ("case.read", "weekly review", "allowed"),
+    ]
+    # the purpose is remembered for the session: no second question
+    again = ana.get("/cases")
+    assert 'id="caseload"' in again.text and 'id="purpose-form"' not in again.text
+    # the supervisor sees the organisation's cases
+    cleo = world["sup-cleo"].purpose("caseload", "supervision")
+    assert set(re.findall(r'<tr data-case="([0-9a-f]{32})">', cleo.text)) == {own, colleague}
+
+
+def test_another_organisations_case_is_a_calm_403_from_the_store(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    gus = world["cw-gus"]
+    asked = gus.get(f"/cases/{case_id}")
+    assert asked.status_code == 200 and 'id="purpose-form"' in asked.text
+    page = gus.purpose(case_id, "checking a referral")
+    assert page.status_code == 403
+    assert "This is not open to you" in page.text and PLANTED_NAME not in page.text
+    assert "another organisation" in _refusal(page)
+    last = world.audit()[-1]
+    assert (last.actor, last.action, last.outcome, last.purpose) == (
+        "cw-gus",
+        "case.read",
+        "denied",
+        "checking a referral",
+    )
+    # nor a colleague's case in the same organisation, and not in the caseload either
+    ben = world["cw-ben"]
+    ben.purpose(case_id, "curious")
+    assert ben.get(f"/cases/{case_id}").status_code == 403
+    assert case_id not in ben.purpose("caseload").text
+
+
+def test_caseworker_reads_her_case_in_clear(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    page = world["cw-ana"].purpose(case_id)
+    assert page.status_code == 200
+    assert PLANTED_NAME in page.text and NOTE in page.text
+    assert page.headers["cache-control"] == "no-store"  # personal data stays out of caches
+    assert "Debt bondage" in page.text and "Sexual exploitation" in page.text
+    assert 'id="who-can-see"' in page.text and "only with her consent" in page.text
+    # every form on the page carries the session's CSRF token
+    forms = re.findall(r"<form method=\"post\".*?</form>", page.text, flags=re.S)
+    assert len(forms) >= 5
+    assert all(f'name="csrf" value="{world["cw-ana"].csrf}"' in form for form in forms)
+
+
+def test_analyst_sees_the_pseudonymous_view_only(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    dev = world["an-dev"]
+    home = dev.get("/cases")
+    assert home.status_code == 200 and 'id="open-reference"' in home.text
+    assert 'id="caseload"' not in home.text
+    opened = dev.get("/cases/open", params={"case_id": case_id.upper()})
+    assert opened.status_code == 200 and 'id="purpose-form"' in opened.text
+    page = dev.purpose(case_id, "network analysis")
+    assert page.status_code == 200 and 'data-view="pseudonymous"' in page.text
+    assert PLANTED_NAME not in page.text and "Qorvath" not in page.text
+    assert NOTE not in page.text and "2001-05-17" not in page.text
+    assert "Feminine" in page.text and "Debt bondage" in page.text
+    assert '<form method="post" action="/cases/' not in page.text
+    last = world.audit()[-1]
+    assert (last.actor, last.action, last.outcome) == (
+        "an-dev",
+        "case.read_pseudonymous",
+        "allowed",
+    )
+    # a supervisor may choose the view without personal details
+    cleo = world["sup-cleo"]
+    cleo.purpose(case_id, "supervision")
+    pseudo = cleo.get(f"/cases/{case_id}", params={"view": "pseudonymous"})
+    assert 'data-view="pseudonymous"' in pseudo.text and PLANTED_NAME not in pseudo.text
+
+
+def test_researcher_sees_aggregates_and_no_case(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    eve = world["rs-eve"]
+    home = eve.get("/cases")
+    assert 'id="aggregates-link"' in home.text and 'id="open-case"' not in home.text
+    eve.purpose(case_id, "annual report")
+    refused = eve.get(f"/cases/{case_id}")
+    assert refused.status_code == 403 and PLANTED_NAME not in refused.text
+    assert world.audit()[-1].actor == "rs-eve" and world.audit()[-1].outcome == "denied"
+    assert eve.get("/cases/new").status_code == 403
+    counts = eve.purpose("aggregates", "annual report")
+    assert counts.status_code == 200 and 'id="agg-gender"' in counts.text
+    # a caseworker may not see the counts; the form is not even offered
+    ana = world["cw-ana"]
+    assert ana.get("/cases/aggregates").status_code == 403
+    assert 'id="aggregates-link"' not in ana.get("/cases").text
+
+
+def test_a_user_without_a_case_role_gets_a_clear_403_and_no_link(world: World) -> None:
+    nobody = world["vi-no"]
+    for url in ("/cases", "/cases/new", "/cases/aggregates", f"/cases/{'a' * 32}"):
+        page = nobody.get(url)
+        assert page.status_code == 403, url
+        assert "Case records are not open to your account" in page.text
+        assert "no case role" in _refusal(page)
+    assert 'id="nav-cases"' not in nobody.get("/screen").text
+    assert 'id="nav-cases"' in world["cw-ana"].get("/screen").text
+
+
+def test_the_pages_are_there_only_with_a_case_database(tmp_path: Path, users_db: Path) -> None:
+    shutil.copy(users_db, tmp_path / "app.sqlite")
+    accounts = AccountStore(tmp_path / "app.sqlite")
+    session = accounts.start_session(Principal("cw-ana", "viewer", "user", "cw-ana"))
+    plain = TestClient(create_app(accounts=accounts), cookies={SESSION_COOKIE: session.cookie})
+    assert plain.get("/cases").status_code == 404
+    assert 'id="nav-cases"' not in plain.get("/screen").text
+    accounts.close()
+
+
+# ---- forms -----------------------------------------------------------------------------------
+
+
+def test_opening_a_case_through_the_form(world: World) -> None:
+    ana = world["cw-ana"]
+    form = ana.get("/cases/new")
+    assert form.status_code == 200
+    # the picklists are the store's vocabulary, in plain words
+    assert 'value="DebtBondage">Debt bondage<' in form.text
+    assert 'value="WhatsApp"' in form.text and 'value="ThroughAnOnlineAdvertisement"' in form.text
+    made = ana.client.post(
+        "/cases/new",
+        data={
+            "csrf": ana.csrf,
+            "why": "intake interview",
+            "given_name": "Ilvessa",
+            "birth_date": "2000-02-29",
+            "gender": "Feminine",
+            "citizenship": "md, ro",
+            "control_methods": ["DebtBondage", "WithholdsDocuments"],
+            "exploitation_types": ["ForcedLabour"],
+            "recruitment_apps": ["Telegram"],
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    case_id = made.headers["location"].rsplit("/", 1)[-1]
+    page = ana.get(f"/cases/{case_id}")  # the purpose of the opening is remembered
+    assert page.status_code == 200 and "Ilvessa" in page.text
+    assert "Withholds documents" in page.text and "MD, RO" in page.text
+    created = [e for e in world.audit() if e.action == "case.create"]
+    assert created[-1].purpose == "intake interview" and created[-1].actor == "cw-ana"
+
+
+def test_bad_form_input_is_refused_without_echoing_it(world: World) -> None:
+    ana = world["cw-ana"]
+    secret = "Brellavine"
+    cases_before = len([e for e in world.audit() if e.action == "case.create"])
+    for extra in (
+        {"gender": "Unicorn"},
+        {"control_methods": ["NotACode"]},
+        {"birth_date": "17/05/2001"},
+        {"citizenship": "Moldova"},
+        {"family_name": secret * 40},  # longer than the field allows
+    ):
+        answer = ana.post("/cases/new", {"why": "intake", "given_name": secret, **extra})
+        assert answer.status_code == 422, extra
+        assert secret not in answer.text and "Some of the form could not be used" in answer.text
+    missing_why = ana.post("/cases/new", {"given_name": secret})
+    assert missing_why.status_code == 422 and "say why" in missing_why.text
+    assert len([e for e in world.audit() if e.action == "case.create"]) == cases_before
+
+
+def test_forms_without_the_csrf_token_are_refused(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    ana.purpose(case_id)
+    for url, data in (
+        (f"/cases/{case_id}/comments", {"text": "forged"}),
+        (f"/cases/{case_id}/account", {"text": "forged"}),
+        (f"/cases/{case_id}/status", {"status": "Closed"}),
+        ("/cases/new", {"why": "forged", "given_name": "Forged"}),
+        ("/cases/purpose", {"scope": "caseload", "why": "forged"}),
+    ):
+        missing = ana.post(url, data, csrf=False)
+        assert missing.status_code == 403 and "CSRF" in missing.text, url
+        wrong = ana.client.post(url, data={**data, "csrf": "x" * 43})
+        assert wrong.status_code == 403, url
+    page = ana.get(f"/cases/{case_id}")
+    assert "forged" not in page.text and 'id="account-form"' in page.text
+    assert "Forged" not in ana.get("/cases").text
+    assert not [e for e in world.audit() if e.purpose == "forged"]
+
+
+def test_a_comment_added_is_listed(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    ana.purpose(case_id, "follow-up call")
+    page = ana.post(f"/cases/{case_id}/comments", {"text": "Called back <b>today</b>"})
+    assert page.status_code == 200
+    assert "Called back &lt;b&gt;today&lt;/b&gt;" in page.text  # escaped
+    assert ana.post(f"/cases/{case_id}/comments", {"text": "  "}).status_code == 422
+    writes = [e for e in world.audit() if e.action == "case.write"]
+    assert [(e.detail, e.purpose) for e in writes] == [("comment", "follow-up call")]
+
+
+def test_writes_need_the_purpose_first(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    answer = world["cw-ana"].post(f"/cases/{case_id}/comments", {"text": "no purpose"})
+    assert answer.status_code == 422 and "say why" in answer.text
+    assert not [e for e in world.audit() if e.action == "case.write"]
+    # a purpose given by one user is not another's
+    world["sup-cleo"].purpose(case_id, "supervision")
+    assert world["cw-ana"].get(f"/cases/{case_id}").text.count('id="purpose-form"') == 1
+    empty = world["cw-ana"].purpose(case_id, "   ")
+    assert empty.status_code == 422
+    bad_scope = world["cw-ana"].purpose("../../login", "x")
+    assert bad_scope.status_code == 404
+
+
+def test_her_account_cannot_be_entered_twice(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    before = ana.purpose(case_id, "intake interview")
+    assert 'id="account-form"' in before.text and 'id="account-notice"' in before.text
+    assert "only under her consent" in before.text
+    recorded = ana.post(f"/cases/{case_id}/account", {"text": ACCOUNT})
+    assert recorded.status_code == 200 and ACCOUNT in recorded.text
+    assert 'id="account-form"' not in recorded.text and 'id="account-recorded"' in recorded.text
+    again = ana.post(f"/cases/{case_id}/account", {"text": "A second telling."})
+    assert again.status_code == 409 and "already recorded" in _refusal(again)
+    page = ana.get(f"/cases/{case_id}")
+    assert page.text.count(ACCOUNT) == 1 and "A second telling." not in page.text
+
+
+def test_consent_revoked_then_the_referral_is_refused_with_a_clear_message(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    org, service = _directory(world)
+    ana = world["cw-ana"]
+    ana.purpose(case_id, "finding a shelter")
+    search = ana.get(f"/cases/{case_id}", params={"service_type": "shelter", "language": "ro"})
+    assert f'data-service="{service}"' in search.text and "Harbour House" in search.text
+    none = ana.get(f"/cases/{case_id}", params={"service_type": "medical"})
+    assert 'id="no-services"' in none.text
+    # without consent: refused by the store
+    refused = ana.post(f"/cases/{case_id}/referrals", {"service_id": service, "reason": "Other"})
+    assert refused.status_code == 403 and "Her consent does not cover this" in refused.text
+    tomorrow = (world.clock.now + timedelta(days=30)).date().isoformat()
+    granted = ana.post(
+        f"/cases/{case_id}/consents",
+        {"purpose": "referral", "organisation_id": org, "expires_on": tomorrow},
+    )
+    assert granted.status_code == 200 and "in force" in granted.text
+    referred = ana.post(
+        f"/cases/{case_id}/referrals",
+        {"service_id": service, "reason": "AdditionalServicesRequired"},
+    )
+    assert referred.status_code == 200
+    referral = re.search(r'data-referral="([0-9a-f]{32})"', referred.text)
+    assert referral and "Additional services required" in referred.text
+    accepted = ana.post(f"/cases/{case_id}/referrals/{referral.group(1)}", {"status": "accepted"})
+    assert re.search(r'class="referral-status">accepted<', accepted.text)
+    wrong_step = ana.post(f"/cases/{case_id}/referrals/{referral.group(1)}", {"status": "accepted"})
+    assert wrong_step.status_code == 409
+    consent = re.search(r'data-consent="([0-9a-f]{32})"', accepted.text)
+    assert consent
+    revoked = ana.post(f"/cases/{case_id}/consents/{consent.group(1)}/revoke")
+    assert revoked.status_code == 200 and "withdrawn" in revoked.text
+    after = ana.post(f"/cases/{case_id}/referrals", {"service_id": service, "reason": "Other"})
+    assert after.status_code == 403
+    assert "Her consent does not cover this" in after.text
+    assert "no valid referral consent" in _refusal(after)
+    last = world.audit()[-1]
+    assert (last.action, last.outcome, last.purpose) == (
+        "referral.write",
+        "denied",
+        "finding a shelter",
+    )
+
+
+def test_support_plan_and_status(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    _, service = _directory(world)
+    ana = world["cw-ana"]
+    ana.purpose(case_id)
+    planned = ana.post(
+        f"/cases/{case_id}/support-plans",
+        {
+            "plan_type": "Legal",
+            "objectives": "Residence permit",
+            "planned_end": "2026-09-30",
+            "services": [service],
+        },
+    )
+    assert planned.status_code == 200
+    assert "Residence permit" in planned.text and "2026-09-30" in planned.text
+    assert "Shelter, Harbour House" in planned.text
+    bad = ana.post(f"/cases/{case_id}/support-plans", {"plan_type": "Picnic"})
+    assert bad.status_code == 422
+    closed = ana.post(f"/cases/{case_id}/status", {"status": "FollowUp"})
+    assert closed.status_code == 200 and "Follow up" in closed.text
+    listed = ana.purpose("caseload").text
+    assert "Follow up" in listed
+
+
+# ---- aggregates ------------------------------------------------------------------------------
+
+
+def test_the_aggregates_page_has_no_cell_below_k(world: World) -> None:
+    for _ in range(4):
+        world.new_case("cw-ana", gender="Feminine")
+    world.new_case("cw-ben", gender="Masculine", citizenship=("RO",))
+    eve = world["rs-eve"]
+    eve.purpose("aggregates", "annual report")
+    page = eve.get("/cases/aggregates", params={"k": 3})
+    assert page.status_code == 200
+    counts = [int(n) for n in re.findall(r'data-count="(\d+)"', page.text)]
+    assert counts and min(counts) >= 3
+    assert "fewer than 3" in page.text and 'data-suppressed="1"' in page.text
+    gender = page.text.split('id="agg-gender"')[1].split("</section>")[0]
+    assert 'data-count="4"' in gender and "Masculine" in gender
+    assert re.search(r"Masculine</td><td class=\"num\"><span class=\"suppressed\">", gender)
+    strict = eve.get("/cases/aggregates").text  # default k=11: everything suppressed
+    assert "data-count" not in strict and "fewer than 11" in strict
+    csv_answer = eve.get("/cases/aggregates.csv", params={"k": 3})
+    assert csv_answer.status_code == 200 and "text/csv" in csv_answer.headers["content-type"]
+    rows = list(csv.DictReader(io.StringIO(csv_answer.text)))
+    assert {row["dimension"] for row in rows} >= {"gender", "year", "control_method"}
+    assert all(row["count"] == "" or int(row["count"]) >= 3 for row in rows)
+    masculine = next(r for r in rows if r["dimension"] == "gender" and r["value"] == "Masculine")
+    assert masculine["count"] == "" and masculine["k"] == "3"
+    assert eve.get("/cases/aggregates", params={"k": 1}).status_code == 422
+    reads = [e for e in world.audit() if e.action == "aggregates.read"]
+    assert reads and {e.purpose for e in reads} == {"annual report"}
+
+
+# ---- pure helpers ----------------------------------------------------------------------------
+
+
+def test_bars_give_suppressed_cells_no_bar() -> None:
+    drawn = bars([("Feminine", 20), ("Masculine", None), ("NonConforming", 10)], "gender")
+    assert [(b.label, b.count, b.width) for b in drawn] == [
+        ("Feminine", 20, 1.0),
+        ("Masculine", None, 0.0),
+        ("Non conforming", 10, 0.5),
+    ]
+    assert [b.width for b in bars([("2025", None)], "year")] == [0.0]
+    assert [b.label for b in bars([("MD", 3), ("unknown", 2)], "citizenship")] == [
+        "MD",
+        "Not recorded",
+    ]
+    assert bars([], "gender") == []
+
+
+def test_human_words_for_codes() -> None:
+    assert human("DebtBondage") == "Debt bondage"
+    assert human("ThroughAnOnlineAdvertisement") == "Through an online advertisement"
+    assert human("FollowUp") == "Follow up"
+    assert human("legal_aid") == "Legal aid"
+    assert human("4Sale") == "4 sale"
+    assert human(None) == "" and human("") == ""
+
+
+def test_last_change_is_the_latest_activity() -> None:
+    from threadline.cases.store import CaseView
+
+    opened = date(2026, 1, 5)
+    comment_at = datetime(2026, 2, 1, 10, tzinfo=UTC)
+    revoked_at = datetime(2026, 2, 3, 9, tzinfo=UTC)
+    view = CaseView(
+        id="c",
+        organisation=NORTH,
+        owner_id="cw-ana",
+        status="Active",
+        opened_on=opened,
+        person=PersonInput(),
+        age_band=None,
+        context=CaseContext(),
+        account=None,
+        comments=(("cw-ana", comment_at, "x"),),
+        perpetrators=(),
+        support_plans=(),
+        referrals=(ReferralInfo("r", "s", "k", "Other", "sent", comment_at, None, None),),
+        consents=(ConsentInfo("k", "referral", "o", comment_at, None, revoked_at, False),),
+        links=(),
+    )
+    assert last_change(view) == revoked_at
+    bare = CaseView(**{**view.__dict__, "comments": (), "referrals": (), "consents": ()})
+    assert last_change(bare) == datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def test_purpose_memory_is_per_session_bounded_and_expires() -> None:
+    memory = PurposeMemory(limit=2, seconds=60)
+    memory.remember("ana|s1", "case-1", "intake")
+    assert memory.recall("ana|s1", "case-1") == "intake"
+    assert memory.recall("ana|s2", "case-1") is None
+    assert memory.recall("ben|s1", "case-1") is None
+    memory.remember("ana|s1", "case-2", "b")
+    memory.remember("ana|s1", "case-3", "c")
+    assert memory.recall("ana|s1", "case-1") is None  # the oldest went first
+    assert memory.recall("ana|s1", "case-3") == "c"
+    expired = PurposeMemory(seconds=-1)
+    expired.remember("ana|s1", "case-1", "intake")
+    assert expired.recall("ana|s1", "case-1") is None
+
+
+def test_each_page_view_is_one_audited_read_with_its_purpose(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    ana.purpose(case_id, "follow-up call")
+    ana.get(f"/cases/{case_id}")
+    reads = [e for e in world.audit() if e.action == "case.read" and e.record_id == case_id]
+    assert [(e.actor, e.purpose, e.outcome) for e in reads] == [
+        ("cw-ana", "follow-up call", "allowed"),
+        ("cw-ana", "follow-up call", "allowed"),
+    ]
+    # another purpose may be given; later reads and changes carry it
+    asked = ana.get(f"/cases/{case_id}", params={"ask": 1})
+    assert 'id="purpose-form"' in asked.text and PLANTED_NAME not in asked.text
+    page = ana.purpose(case_id, "preparing a referral")
+    assert 'id="purpose">preparing a referral<' in page.text
+    ana.post(f"/cases/{case_id}/comments", {"text": "Shelter called."})
+    write = [e for e in world.audit() if e.action == "case.write"][-1]
+    assert (write.detail, write.purpose) == ("comment", "preparing a referral")
+
+
+def test_an_erased_case_is_gone_in_clear_and_stays_coded(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    cleo = CasePrincipal("sup-cleo", frozenset({"supervisor"}), NORTH)
+    world.cases.erase(cleo, case_id, why="retention")
+    gone = world["cw-ana"].purpose(case_id)
+    assert gone.status_code == 410 and "This case was erased" in gone.text
+    assert PLANTED_NAME not in gone.text
+    listed = world["cw-ana"].purpose("caseload", "weekly review")
+    assert listed.status_code == 200 and 'class="erased"' in listed.text
+    coded = world["an-dev"].purpose(case_id, "network analysis")
+    assert coded.status_code == 200 and 'id="erased"' in coded.text
+    assert "Debt bondage" in coded.text
+
+
+def test_an_expired_consent_is_shown_and_covers_no_referral(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    org, service = _directory(world)
+    ana = world["cw-ana"]
+    ana.purpose(case_id, "finding a shelter")
+    until = world.clock.now.date().isoformat()  # until the end of today (UTC)
+    granted = ana.post(
+        f"/cases/{case_id}/consents",
+        {"purpose": "referral", "organisation_id": org, "expires_on": until},
+    )
+    assert "in force" in granted.text and until in granted.text
+    world.clock.advance(days=2)
+    page = ana.get(f"/cases/{case_id}")
+    assert "expired" in page.text and "She withdraws it" not in page.text
+    refused = ana.post(f"/cases/{case_id}/referrals", {"service_id": service, "reason": "Other"})
+    assert refused.status_code == 403 and "Her consent does not cover this" in refused.text
+    past = ana.post(
+        f"/cases/{case_id}/consents",
+        {"purpose": "referral", "organisation_id": org, "expires_on": "2020-01-01"},
+    )
+    assert past.status_code == 409
+    unknown = ana.post(
+        f"/cases/{case_id}/consents", {"purpose": "referral", "organisation_id": "f" * 32}
+    )
+    assert unknown.status_code == 404
+    assert ana.post(f"/cases/{case_id}/consents", {"purpose": "gossip"}).status_code == 422
