@@ -215,6 +215,37 @@ def test_networks_list_filters_and_sorts(client: TestClient, workspace: Any) -> 
     assert nowhere.status_code == 200 and "/networks/nw-" not in nowhere.text
 
 
+def test_persona_lanes_split_the_timeline_by_persona() -> None:
+    from datetime import datetime, timedelta
+
+    from threadline.web.charts import MAX_LANES, persona_lanes, timeline
+
+    start = datetime(2025, 1, 1, 12)
+    rows = [
+        (start, "Jasmine, 21"),
+        (start + timedelta(days=2), "Jasmine, 21"),
+        (start + timedelta(days=2), "Rosa, 19"),
+        (None, "Rosa, 19"),
+        (start + timedelta(days=1), None),
+    ]
+    bars = timeline(when for when, _ in rows)
+    lanes = persona_lanes(rows, bars)
+    assert [(lane.persona, lane.posts, lane.counts) for lane in lanes] == [
+        ("Jasmine, 21", 2, (1, 0, 1)),
+        ("Rosa, 19", 2, (0, 0, 1)),
+        ("no persona named", 1, (0, 1, 0)),
+    ]
+    assert lanes[1].first == lanes[1].last == start + timedelta(days=2)
+    # Every dated post lands in exactly one lane and period: the lanes add up to the timeline.
+    assert [sum(column) for column in zip(*(lane.counts for lane in lanes), strict=True)] == [
+        bar.posts for bar in bars
+    ]
+    many = [(start, f"P{n}") for n in range(MAX_LANES + 5)]
+    squeezed = persona_lanes(many, timeline(when for when, _ in many))
+    assert len(squeezed) == MAX_LANES
+    assert squeezed[-1].persona == "other personas (6)" and squeezed[-1].posts == 6
+
+
 def test_network_page_shows_factors_evidence_and_graph(client: TestClient, workspace: Any) -> None:
     path, _ = workspace
     with Workspace.open(path, read_only=True) as ws:
@@ -232,6 +263,9 @@ def test_network_page_shows_factors_evidence_and_graph(client: TestClient, works
     elements = orjson.loads(html.unescape(graph.group(1)))
     assert sum(1 for e in elements if e["data"].get("kind") == "post") == min(posts, 300)
     assert body.count('<tr><td><a href="/posts/') >= min(posts, 500)
+    # One lane per persona in the per-persona timeline, with the posts of each.
+    lanes = re.findall(r'<g class="lane" data-persona="([^"]*)" data-posts="(\d+)"', body)
+    assert lanes and sum(int(n) for _, n in lanes) == posts
     assert client.get("/networks/nw-none").status_code == 404
 
 

@@ -7,6 +7,7 @@ map script as JSON.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from threadline.geo import coordinates
 
-__all__ = ["Bar", "Stop", "circuit", "timeline"]
+__all__ = ["Bar", "Lane", "Stop", "circuit", "persona_lanes", "timeline"]
 
 #: Most days a timeline draws one bar per day; longer spans are drawn per week.
 MAX_DAILY_BARS = 120
@@ -64,6 +65,61 @@ def timeline(times: Iterable[datetime | None]) -> list[Bar]:
         bars.append(Bar(start, width, count))
         start += timedelta(days=width)
     return bars
+
+
+#: Personas drawn as lanes of their own; the rest share one lane ("other personas").
+MAX_LANES = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """One persona's posts over the periods of a timeline's bars."""
+
+    persona: str
+    posts: int
+    first: datetime | None
+    last: datetime | None
+    #: Posts per bar of the network's timeline (same periods, same order).
+    counts: tuple[int, ...]
+
+
+def persona_lanes(
+    rows: Iterable[tuple[datetime | None, str | None]], bars: list[Bar]
+) -> list[Lane]:
+    """Per persona (most posts first), its posts in each period of ``bars``: who was advertised
+    when. Posts naming no persona share the lane "no persona named"; beyond
+    :data:`MAX_LANES` personas, the rest share "other personas"."""
+    by_persona: dict[str, list[datetime | None]] = {}
+    for moment, persona in rows:
+        by_persona.setdefault(persona or "no persona named", []).append(moment)
+    ranked = sorted(by_persona.items(), key=lambda item: (-len(item[1]), item[0]))
+    if len(ranked) > MAX_LANES:
+        rest = [moment for _, moments in ranked[MAX_LANES - 1 :] for moment in moments]
+        ranked = [
+            *ranked[: MAX_LANES - 1],
+            (f"other personas ({len(ranked) - MAX_LANES + 1})", rest),
+        ]
+    starts = [bar.start for bar in bars]
+    lanes = []
+    for persona, moments in ranked:
+        counts = [0] * len(bars)
+        for moment in moments:
+            if moment is None or not bars:
+                continue
+            index = bisect_right(starts, moment.date()) - 1
+            if 0 <= index < len(bars) and (moment.date() - starts[index]).days < bars[index].days:
+                counts[index] += 1
+        dated = sorted(moment for moment in moments if moment is not None)
+        lanes.append(
+            Lane(
+                persona,
+                len(moments),
+                dated[0] if dated else None,
+                dated[-1] if dated else None,
+                tuple(counts),
+            )
+        )
+    return lanes
 
 
 def circuit(rows: Iterable[tuple[datetime | None, str | None]]) -> list[Stop]:

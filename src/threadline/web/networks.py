@@ -3,7 +3,6 @@ graph of posts and what they share, the timeline, the circuit, and its template 
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -14,7 +13,7 @@ from threadline.extract.place import resolve
 from threadline.labels import LABELS
 from threadline.steps.link import NETWORK_ORDERS
 from threadline.web.auth import audit, need
-from threadline.web.charts import circuit, timeline
+from threadline.web.charts import circuit, persona_lanes, timeline
 from threadline.web.templating import reader_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -82,7 +81,7 @@ def network_page(request: Request, network_id: str) -> Response:
     activity = reader.network_activity(network_id)
     places = {loc: resolve(loc) for _, loc, _ in activity if loc}
     stops = circuit((when, places.get(loc or "")) for when, loc, _ in activity)
-    personas = Counter(author for _, _, author in activity if author)
+    bars = timeline(when for when, _, _ in activity)
     factors = sorted(item["factors"], key=lambda f: -f["contribution"])
     return render(
         request,
@@ -90,10 +89,10 @@ def network_page(request: Request, network_id: str) -> Response:
         {
             "net": item,
             "factors": factors,
-            "bars": timeline(when for when, _, _ in activity),
+            "bars": bars,
+            "lanes": persona_lanes(reader.network_personas(network_id), bars),
             "stops": stops,
             "circuit": [stop.to_dict() for stop in stops],
-            "personas": personas.most_common(),
             "graph": reader.network_graph(network_id),
             "labels": _labels_of(request, network_id),
             "label_names": LABELS,

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from threadline.link.rank import PostFacts, personas_of
 from threadline.steps.cluster import ClusterRow, load_clusters
 from threadline.steps.link import find, load_network, load_networks
 from threadline.summary import WorkspaceSummary, summarize
@@ -267,6 +268,45 @@ class WorkspaceReader:
                 [network_id],
             )
         return [(a, b, c) for a, b, c in rows]
+
+    def network_personas(self, network_id: str) -> list[tuple[datetime | None, str | None]]:
+        """``(posted_at, persona)`` of every post of a network, personas labelled as the
+        network's profile labels them (:func:`threadline.link.rank.personas_of`)."""
+        with self._session() as ws:
+            posts = ws.engine.fetchall(
+                """SELECT p.id, p.posted_at, p.author FROM network_posts n
+                   JOIN posts p ON p.id = n.post_id WHERE n.network_id = ? ORDER BY p.id""",
+                [network_id],
+            )
+            found = ws.engine.fetchall(
+                """SELECT i.post_id, i.kind, i.canonical FROM network_posts n
+                   JOIN identifiers i ON i.post_id = n.post_id
+                   WHERE n.network_id = ? AND i.kind IN ('name', 'age')
+                   ORDER BY i.post_id, i.field DESC, i.start_offset, i.end_offset, i.kind""",
+                [network_id],
+            )
+        names: dict[str, list[str]] = {}
+        ages: dict[str, list[int]] = {}
+        for post_id, kind, canonical in found:
+            if kind == "name":
+                names.setdefault(post_id, []).append(canonical)
+            else:
+                ages.setdefault(post_id, []).append(int(canonical))
+        facts = [
+            PostFacts(
+                post_id,
+                posted_at,
+                None,
+                None,
+                author,
+                ages=tuple(ages.get(post_id, ())),
+                names=tuple(dict.fromkeys(names.get(post_id, ()))),
+            )
+            for post_id, posted_at, author in posts
+        ]
+        return [
+            (post.posted_at, label) for post, label in zip(facts, personas_of(facts), strict=True)
+        ]
 
     def find(self, query: str) -> dict[str, Any]:
         with self._session() as ws:
