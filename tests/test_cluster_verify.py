@@ -73,6 +73,9 @@ def test_attach_joins_a_post_covered_by_a_cluster_profile() -> None:
     pairs = np.array([[0, 3]])
     assert verify.attach(shingles, weights, labels, pairs, 0.3)[3] == 0
     assert verify.attach(shingles, weights, labels, pairs, 0.99)[3] == -1
+    # An update's local problem keeps global labels, larger than its document count.
+    far = np.array([42614, 42614, 42614, -1])
+    assert verify.attach(shingles, weights, far, pairs, 0.3, 3, 0.5)[3] == 42614
 
 
 def test_attach_is_relative_to_how_members_cover_each_other() -> None:

@@ -341,7 +341,10 @@ def attach(
     member_score = np.bincount(
         owner, weights=weights.weight[entries] * own_share, minlength=count
     ) / np.maximum(totals, 1e-12)
-    typical = _median_by_label(labels[clustered], member_score[clustered], count)
+    # Labels may exceed the document count (an update's local problem keeps global labels).
+    typical = _median_by_label(
+        labels[clustered], member_score[clustered], max(count, int(labels.max()) + 1)
+    )
     side_a = np.concatenate([pairs[:, 0], pairs[:, 1]])
     side_b = np.concatenate([pairs[:, 1], pairs[:, 0]])
     target = labels[side_b]
