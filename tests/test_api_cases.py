@@ -767,8 +767,12 @@ def test_openapi_documents_the_case_endpoints(world: World) -> None:
         "/v1/cases/{case_id}/perpetrators",
         "/v1/cases/{case_id}/support-plans",
         "/v1/cases/{case_id}/links",
+        "/v1/cases/linked/{pseudonym}",
     ):
         assert path in paths, path
+    assert "get" in paths["/v1/cases/{case_id}/shares"]
+    assert "patch" in paths["/v1/cases/{case_id}/person"]
+    assert "patch" in paths["/v1/cases/{case_id}/context"]
     assert "delete" in paths["/v1/cases/{case_id}"]
     for name in ("OrganisationIn", "ServiceIn", "StatusIn", "OwnerIn", "PerpetratorIn"):
         assert name in document["components"]["schemas"], name
@@ -859,3 +863,158 @@ def test_privacy_doc_table_is_the_policy() -> None:
     assert documented == policy_table(), "\n" + "\n".join(policy_table())
     foreign = CasePrincipal("u", frozenset(r.value for r in Role), "o")
     assert not any(decide(foreign, a, Scope("u", "elsewhere")).allowed for a in Action)
+
+
+# ---- person and context changes, shares, linked cases ------------------------------------------
+
+
+def test_patch_person_writes_only_the_fields_sent(world: World) -> None:
+    case_id = world.new_case()
+    ana = world["cw-ana"]
+    person = f"/v1/cases/{case_id}/person"
+    changed = ana.patch(person, json={"phone": "+15550100123", "family_name": None, "why": "fix"})
+    assert changed.status_code == 204, changed.text
+    body = ana.get(f"/v1/cases/{case_id}", headers=PURPOSE).json()["person"]
+    assert (body["given_name"], body["family_name"], body["phone"]) == (
+        PLANTED_NAME,
+        None,
+        "+15550100123",
+    )
+    assert body["gender"] == "Feminine" and body["birth_date"] == "2001-05-17"
+    write = [e for e in world.audit() if e.action == "case.write"][-1]
+    assert (write.actor, write.detail, write.purpose) == (
+        "cw-ana",
+        "person: family_name,phone",
+        "fix",
+    )
+    assert (
+        world["sup-cleo"].patch(person, json={"gender": "Masculine"}, headers=PURPOSE).status_code
+        == 204
+    )
+    _refused(
+        world,
+        world["cw-ben"].patch(person, json={"phone": "1", "why": "w"}),
+        "cw-ben",
+        "case.write",
+    )
+    _refused(
+        world,
+        world["an-dev"].patch(person, json={"phone": "1", "why": "w"}),
+        "an-dev",
+        "case.write",
+    )
+    secret = "Brellavine"
+    for bad in (
+        {"gender": "Unicorn", "why": "w"},
+        {"birth_date": "17/05/2001", "why": "w"},
+        {"given_name": secret * 30, "why": "w"},
+        {"nickname": secret, "why": "w"},
+        {"why": "w"},  # nothing to change
+        {"phone": "1"},  # no purpose
+    ):
+        answer = ana.patch(person, json=bad)
+        assert answer.status_code == 422, bad
+        assert secret not in answer.text and "17/05/2001" not in answer.text
+    unknown = ana.patch(f"/v1/cases/{'f' * 32}/person", json={"phone": "1", "why": "w"})
+    assert unknown.status_code == 404 and "no case" in unknown.json()["detail"]
+    body = ana.get(f"/v1/cases/{case_id}", headers=PURPOSE).json()["person"]
+    assert body["gender"] == "Masculine" and body["phone"] == "+15550100123"
+
+
+def test_patch_context_writes_only_the_fields_sent(world: World) -> None:
+    case_id = world.new_case()
+    ana = world["cw-ana"]
+    path = f"/v1/cases/{case_id}/context"
+    changed = ana.patch(path, json={"control_methods": ["TakesEarnings"], "why": "more detail"})
+    assert changed.status_code == 204, changed.text
+    context = ana.get(f"/v1/cases/{case_id}", headers=PURPOSE).json()["context"]
+    assert context["control_methods"] == ["TakesEarnings"]
+    assert context["exploitation_types"] == ["SexualExploitation"]
+    assert context["vulnerability_notes"] == "Synthetic note: lost work."
+    _refused(
+        world,
+        world["cw-gus"].patch(path, json={"control_methods": [], "why": "w"}),
+        "cw-gus",
+        "case.write",
+    )
+    _refused(
+        world,
+        world["rs-eve"].patch(path, json={"control_methods": [], "why": "w"}),
+        "rs-eve",
+        "case.write",
+    )
+    notes = "Synthetic secret note"
+    for bad in (
+        {"control_methods": ["Nope"], "why": "w"},
+        {"vulnerability_notes": notes, "ssn": "1", "why": "w"},
+        {"vulnerability_notes": notes * 10_000, "why": "w"},
+        {"why": "w"},
+    ):
+        answer = ana.patch(path, json=bad)
+        assert answer.status_code == 422 and notes not in answer.text, bad
+    assert (
+        ana.patch("/v1/cases/nope/context", json={"control_methods": [], "why": "w"}).status_code
+        == 404
+    )
+    world.cases.erase(CasePrincipal("sup-cleo", frozenset({"supervisor"}), NORTH), case_id, why="a")
+    assert ana.patch(path, json={"control_methods": [], "why": "w"}).status_code == 410
+
+
+def test_get_shares_lists_field_names_and_consents(world: World) -> None:
+    case_id = world.new_case()
+    org, _ = _directory(world)
+    ana = world["cw-ana"]
+    shares = f"/v1/cases/{case_id}/shares"
+    assert ana.get(shares, headers=PURPOSE).json() == {"shares": []}
+    consent = ana.post(
+        f"/v1/cases/{case_id}/consents",
+        json={"purpose": "case_transfer", "recipient_organisation_id": org, "why": "w"},
+    ).json()["id"]
+    ana.post(
+        shares, json={"recipient_organisation_id": org, "fields": ["given_name"], "why": "move"}
+    )
+    listed = ana.get(shares, params={"why": "review"})
+    assert listed.status_code == 200
+    assert listed.json() == {
+        "shares": [
+            {"consent_id": consent, "recipient_organisation_id": org, "fields": ["given_name"]}
+        ]
+    }
+    assert PLANTED_NAME not in listed.text
+    last = world.audit()[-1]
+    assert (last.actor, last.action, last.purpose) == ("cw-ana", "case.read_shares", "review")
+    assert world["sup-cleo"].get(shares, headers=PURPOSE).status_code == 200
+    _refused(world, world["cw-ben"].get(shares, headers=PURPOSE), "cw-ben", "case.read")
+    _refused(world, world["an-dev"].get(shares, headers=PURPOSE), "an-dev", "case.read")
+    assert ana.get(shares).status_code == 422  # no purpose
+    assert ana.get(f"/v1/cases/{'f' * 32}/shares", headers=PURPOSE).status_code == 404
+
+
+def test_get_cases_linked_to_a_pseudonym(world: World) -> None:
+    case_id = world.new_case()
+    other = world.new_case("cw-ben")
+    phone = "+12125550123"
+    token = (
+        world["cw-ana"]
+        .post(f"/v1/cases/{case_id}/links", json={"kind": "phone", "canonical": phone, "why": "ad"})
+        .json()["pseudonym"]
+    )
+    world["cw-ben"].post(
+        f"/v1/cases/{other}/links", json={"kind": "phone", "canonical": phone, "why": "ad"}
+    )
+    linked = f"/v1/cases/linked/{token}"
+    assert world["an-dev"].get(linked, headers=PURPOSE).json() == {
+        "cases": sorted([case_id, other])
+    }
+    assert world["cw-ana"].get(linked, headers=PURPOSE).json() == {"cases": [case_id]}
+    assert world["cw-gus"].get(linked, headers=PURPOSE).json() == {"cases": []}
+    lookup = world.audit()[-1]
+    assert (lookup.actor, lookup.action, lookup.outcome) == ("cw-gus", "link.lookup", "allowed")
+    _refused(world, world["rs-eve"].get(linked, headers=PURPOSE), "rs-eve", "link.lookup")
+    _refused(world, world["ad-fay"].get(linked, headers=PURPOSE), "ad-fay", "link.lookup")
+    assert world["an-dev"].get(f"/v1/cases/linked/{'0' * 64}", headers=PURPOSE).json() == {
+        "cases": []
+    }  # an unknown pseudonym: nothing linked
+    bad = world["an-dev"].get(f"/v1/cases/linked/{phone}", headers=PURPOSE)
+    assert bad.status_code == 422 and phone not in bad.text
+    assert world["an-dev"].get(linked).status_code == 422  # no purpose

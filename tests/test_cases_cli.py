@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from threadline.cases import crypto
+from threadline.cases.store import LINK_KINDS, CaseStore
 from threadline.cli_cases import audit_app, cases_app, keys_app
 
 runner = CliRunner()
@@ -334,3 +336,180 @@ def test_consent_input_errors(setup: tuple[Path, Path]) -> None:
     assert marketing.exit_code == 2 and "consent purpose" in marketing.output
     nowhere = runner.invoke(cases_app, [*grant, "--purpose", "referral", "--to", "nope"])
     assert nowhere.exit_code == 2 and "no organisation" in nowhere.output
+
+
+# ---- status, reassign, perpetrator, support plan, link ------------------------------------------
+
+
+def _store(database: Path, keys: Path) -> CaseStore:
+    return CaseStore.open(str(database), crypto.load_keyring(keys))
+
+
+def _audit_tail(database: Path) -> tuple[str, str, str, str]:
+    connection = sqlite3.connect(database)
+    row = connection.execute(
+        "SELECT actor, action, outcome, purpose FROM cr_audit ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    connection.close()
+    return tuple(row)  # type: ignore[return-value]
+
+
+def test_status_and_reassign(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    case_id = _add(database, keys)
+    ana = _common(database, keys, "cw-ana")
+    out = _ok(cases_app, ["status", case_id, "FollowUp", *ana, "--why", "called back"])
+    assert "FollowUp" in out
+    assert _audit_tail(database) == ("cw-ana", "case.write", "allowed", "called back")
+    bad = runner.invoke(cases_app, ["status", case_id, "Finished", *ana, "--why", "w"])
+    assert bad.exit_code == 2 and "Finished" in bad.output
+    other = runner.invoke(
+        cases_app, ["status", case_id, "Closed", *_common(database, keys, "cw-ben"), "--why", "w"]
+    )
+    assert other.exit_code == 2
+    assert _audit_tail(database)[:3] == ("cw-ben", "case.write", "denied")
+    unknown = runner.invoke(cases_app, ["status", "f" * 32, "Closed", *ana, "--why", "w"])
+    assert unknown.exit_code == 2 and "no case" in unknown.output
+
+    cleo = _common(database, keys, "sup-cleo")
+    moved = _ok(cases_app, ["reassign", case_id, "cw-ben", *cleo, "--why", "leave cover"])
+    assert "cw-ben" in moved
+    assert _audit_tail(database) == ("sup-cleo", "case.reassign", "allowed", "leave cover")
+    refused = runner.invoke(
+        cases_app, ["reassign", case_id, "cw-ana", *ana, "--role", "caseworker", "--why", "mine"]
+    )
+    assert refused.exit_code == 2
+    assert _audit_tail(database)[:3] == ("cw-ana", "case.reassign", "denied")
+    assert runner.invoke(cases_app, ["reassign", case_id, " ", *cleo, "--why", "w"]).exit_code == 2
+    from test_cases_fixtures import SUPERVISOR
+
+    view = _store(database, keys).read_case(SUPERVISOR, case_id, why="check")
+    assert (view.status, view.owner_id) == ("FollowUp", "cw-ben")
+
+
+def test_perpetrator_and_support_plan_add(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    case_id = _add(database, keys)
+    _, service = _directory(database, keys)
+    ana = _common(database, keys, "cw-ana")
+    perpetrator = _ok(
+        cases_app,
+        [
+            "perpetrator",
+            "add",
+            case_id,
+            *ana,
+            "--why",
+            "intake",
+            "--perpetrator-role",
+            "RecruiterOrIntermediary",
+            "--perpetrator-role",
+            "Exploiter",
+            "--name",
+            "Kelvorrin",
+            "--details",
+            "met online",
+        ],
+    )
+    assert len(perpetrator) == 32 and "Kelvorrin" not in perpetrator
+    plan = _ok(
+        cases_app,
+        [
+            "support-plan",
+            "add",
+            case_id,
+            *ana,
+            "--why",
+            "plan",
+            "--type",
+            "Legal",
+            "--objectives",
+            "Residence permit",
+            "--planned-end",
+            "2026-09-30",
+            "--service",
+            service,
+        ],
+    )
+    assert len(plan) == 32
+    from test_cases_fixtures import CASEWORKER
+
+    view = _store(database, keys).read_case(CASEWORKER, case_id, why="check")
+    assert view.perpetrators == (
+        (("RecruiterOrIntermediary", "Exploiter"), "Kelvorrin", "met online"),
+    )
+    assert [p[:3] for p in view.support_plans] == [("Legal", "Residence permit", date(2026, 9, 30))]
+    assert view.support_plans[0][3] == (service,)
+    assert b"Kelvorrin" not in database.read_bytes()
+    base = ["perpetrator", "add", case_id, *ana, "--why", "w"]
+    assert runner.invoke(cases_app, [*base, "--perpetrator-role", "Boss"]).exit_code == 2
+    assert runner.invoke(cases_app, base).exit_code == 2  # a role is required
+    plan_base = ["support-plan", "add", case_id, *ana, "--why", "w"]
+    assert runner.invoke(cases_app, [*plan_base, "--type", "Picnic"]).exit_code == 2
+    late = runner.invoke(cases_app, [*plan_base, "--type", "Legal", "--planned-end", "soon"])
+    assert late.exit_code == 2 and "YYYY-MM-DD" in late.output
+    nowhere = runner.invoke(cases_app, [*plan_base, "--type", "Legal", "--service", "nope"])
+    assert nowhere.exit_code == 2 and "no service" in nowhere.output
+    ben = runner.invoke(
+        cases_app,
+        [
+            "perpetrator",
+            "add",
+            case_id,
+            *_common(database, keys, "cw-ben"),
+            "--why",
+            "w",
+            "--perpetrator-role",
+            "Exploiter",
+        ],
+    )
+    assert ben.exit_code == 2
+    assert _audit_tail(database)[:3] == ("cw-ben", "case.write", "denied")
+
+
+def test_link_prints_only_the_pseudonym(setup: tuple[Path, Path]) -> None:
+    database, keys = setup
+    case_id = _add(database, keys)
+    ana = _common(database, keys, "cw-ana")
+    phone = "+12125550123"
+    base = ["link", case_id, *ana, "--why", "seen in an ad"]
+    out = _ok(cases_app, [*base, "--kind", "phone", "--canonical", phone])
+    ring = crypto.load_keyring(keys)
+    assert out == crypto.pseudonym(ring.pseudonym_key, "phone", phone)
+    assert phone not in out
+    piped = runner.invoke(
+        cases_app, [*base, "--kind", "email", "--canonical", "-"], input="a@b.c\n"
+    )
+    assert piped.exit_code == 0 and "a@b.c" not in piped.output
+    assert piped.output.strip() == crypto.pseudonym(ring.pseudonym_key, "email", "a@b.c")
+    assert phone.encode() not in database.read_bytes()
+    name = runner.invoke(cases_app, [*base, "--kind", "name", "--canonical", "x"])
+    assert name.exit_code == 2 and "--kind" in name.output
+    empty = runner.invoke(cases_app, [*base, "--kind", "phone", "--canonical", " "])
+    assert empty.exit_code == 2
+    analyst = runner.invoke(
+        cases_app,
+        [
+            "link",
+            case_id,
+            *_common(database, keys, "an-dev"),
+            "--role",
+            "analyst",
+            "--why",
+            "w",
+            "--kind",
+            "phone",
+            "--canonical",
+            phone,
+        ],
+    )
+    assert analyst.exit_code == 2 and phone not in analyst.output
+    assert _audit_tail(database)[:3] == ("an-dev", "link.write", "denied")
+
+
+def test_the_api_link_kinds_are_the_stores() -> None:
+    from typing import get_args
+
+    from threadline.api.cases import LinkKind
+
+    assert get_args(LinkKind) == LINK_KINDS

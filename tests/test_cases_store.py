@@ -38,6 +38,7 @@ from threadline.cases.errors import (
     VocabularyError,
 )
 from threadline.cases.models import AuditEntry, Case, DataKey, Share
+from threadline.cases.policy import Action
 from threadline.cases.store import CaseContext, CaseStore, PersonInput, age_band
 
 env = fx.env
@@ -608,3 +609,140 @@ def test_any_text_round_trips_and_never_reaches_storage(
     assert (view.person.given_name, view.account) == (given_name, account)
     raw = raw_storage(made)
     assert given_name.encode() not in raw and account.encode() not in raw
+
+
+# ---- the caseload summary (lists) ----------------------------------------------------------
+
+
+def test_caseload_summary_is_one_audit_entry_and_opens_only_given_names(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _new_case(env)
+    env.clock.advance(hours=1)
+    second = _new_case(env, given="Wexlorin")
+    colleague = _new_case(env, OTHER_CASEWORKER, given="Ombrelle")
+    env.clock.advance(hours=1)
+    env.store.set_status(CASEWORKER, first, "FollowUp", why="called")
+    opened: list[tuple[str, str]] = []
+    real_open = CaseStore._open
+
+    def spy(key: bytes, table: str, row_id: str, name: str, sealed: bytes | None) -> str | None:
+        opened.append((table, name))
+        return real_open(key, table, row_id, name, sealed)
+
+    monkeypatch.setattr(CaseStore, "_open", staticmethod(spy))
+    before = len(_audit(env))
+    listed = env.store.caseload_summary(CASEWORKER, why="weekly review")
+    entries = _audit(env)[before:]
+    assert [(e.action, e.purpose, e.outcome) for e in entries] == [
+        ("case.list", "weekly review", "allowed")
+    ]
+    assert entries[0].detail == "2 cases, given names of 2"
+    assert set(opened) == {("case", "given_name")} and len(opened) == 2
+    # newest status change first; names only, no other personal field
+    assert [(s.id, s.given_name, s.status) for s in listed] == [
+        (first, PLANTED_NAME, "FollowUp"),
+        (second, "Wexlorin", "Active"),
+    ]
+    assert listed[0].status_changed_at == env.clock.now
+    assert listed[1].opened_on == env.clock.now.date() and listed[1].owner_id == "cw-ana"
+    assert colleague not in {s.id for s in listed}
+    # a second listing is a second entry (one per listing, never one per case)
+    env.store.caseload_summary(SUPERVISOR, why="supervision")
+    assert len(_audit(env)) == before + 2
+    assert {s.id for s in env.store.caseload_summary(SUPERVISOR, why="s")} == {
+        first,
+        second,
+        colleague,
+    }
+
+
+def test_caseload_summary_gives_an_analyst_no_names(env: Env) -> None:
+    case_id = _new_case(env)
+    opened_before = len(_audit(env))
+    listed = env.store.caseload_summary(ANALYST, why="network analysis")
+    assert [(s.id, s.given_name, s.status) for s in listed] == [(case_id, None, "Active")]
+    assert _audit(env)[opened_before].detail == "1 cases, given names of 0"
+    assert env.store.caseload_summary(RESEARCHER, why="w") == []
+    assert env.store.caseload_summary(FOREIGN_SUPERVISOR, why="w") == []
+    with pytest.raises(CaseError, match="reason"):
+        env.store.caseload_summary(CASEWORKER, why="  ")
+
+
+def test_caseload_summary_lists_an_erased_case_without_its_name(env: Env) -> None:
+    erased = _new_case(env)
+    kept = _new_case(env, given="Wexlorin")
+    env.store.erase(SUPERVISOR, erased, why="survivor asked")
+    listed = {s.id: s for s in env.store.caseload_summary(CASEWORKER, why="w")}
+    assert (listed[erased].erased, listed[erased].given_name) == (True, None)
+    assert (listed[kept].erased, listed[kept].given_name) == (False, "Wexlorin")
+
+
+def test_permits_asks_the_policy_on_the_real_case(env: Env) -> None:
+    case_id = _new_case(env)
+    before = len(_audit(env))
+    assert env.store.permits(SUPERVISOR, Action.CASE_REASSIGN, case_id)
+    assert not env.store.permits(CASEWORKER, Action.CASE_REASSIGN, case_id)
+    assert env.store.permits(CASEWORKER, Action.CASE_WRITE, case_id)
+    assert not env.store.permits(OTHER_CASEWORKER, Action.CASE_WRITE, case_id)
+    assert not env.store.permits(FOREIGN_SUPERVISOR, Action.CASE_ERASE, case_id)
+    assert len(_audit(env)) == before  # a question, not an access
+    with pytest.raises(NotFound):
+        env.store.permits(SUPERVISOR, Action.CASE_ERASE, "f" * 32)
+
+
+def test_partial_updates_keep_the_other_fields(env: Env) -> None:
+    case_id = _new_case(env)
+    env.store.update_person(
+        CASEWORKER,
+        case_id,
+        PersonInput(phone="+15550100000", birth_date=date(1990, 1, 2)),
+        why="new phone",
+        fields=["phone", "birth_date"],
+    )
+    env.store.update_context(
+        CASEWORKER,
+        case_id,
+        CaseContext(control_methods=("TakesEarnings",)),
+        why="more detail",
+        fields=["control_methods"],
+    )
+    view = env.store.read_case(CASEWORKER, case_id, why="w")
+    assert (view.person.given_name, view.person.family_name) == (PLANTED_NAME, "Qorvath")
+    assert view.person.phone == "+15550100000" and view.person.gender == "Feminine"
+    assert view.age_band == "30-38"
+    assert view.context.control_methods == ("TakesEarnings",)
+    assert view.context.exploitation_types == ("SexualExploitation",)
+    assert view.context.vulnerability_notes == context().vulnerability_notes
+    details = [e.detail for e in _audit(env) if e.action == "case.write"]
+    assert details == ["person: birth_date,phone", "context: control_methods"]
+    with pytest.raises(CaseError, match="cannot be updated"):
+        env.store.update_person(CASEWORKER, case_id, PersonInput(), why="w", fields=["ssn"])
+    with pytest.raises(CaseError, match="none chosen"):
+        env.store.update_context(CASEWORKER, case_id, CaseContext(), why="w", fields=[])
+    with pytest.raises(VocabularyError):
+        env.store.update_context(
+            CASEWORKER, case_id, CaseContext(control_methods=("Nope",)), why="w", fields=None
+        )
+
+
+def test_partial_field_names_are_the_dataclasses_fields() -> None:
+    from dataclasses import fields
+
+    from threadline.cases.store import CONTEXT_ALL, PERSON_ALL
+
+    assert {f.name for f in fields(PersonInput)} == PERSON_ALL
+    assert {f.name for f in fields(CaseContext)} == CONTEXT_ALL
+
+
+def test_link_lookup_is_refused_to_roles_that_see_no_case(env: Env) -> None:
+    case_id = _new_case(env)
+    token = env.store.link_identifier(CASEWORKER, case_id, "email", "x@example.org", why="ad")
+    assert env.store.cases_linked_to(CASEWORKER, token, why="w") == [case_id]
+    assert env.store.cases_linked_to(OTHER_CASEWORKER, token, why="w") == []
+    assert env.store.cases_linked_to(SUPERVISOR, "0" * 64, why="w") == []
+    for who in (RESEARCHER, ADMIN):
+        with pytest.raises(AccessDenied):
+            env.store.cases_linked_to(who, token, why="curious")
+        last = _audit(env)[-1]
+        assert (last.actor, last.action, last.outcome) == (who.user_id, "link.lookup", "denied")

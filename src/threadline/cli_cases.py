@@ -6,9 +6,10 @@ $THREADLINE_CASES_KEY_FILE) or the JSON in $THREADLINE_CASES_KEYS; it is never s
 database. The CLI is an operator tool: it acts for the principal given by --user/--role/--org,
 and every action is checked by the policy and audited like any other.
 
-``threadline cases consent|referral|directory`` cover consent (grant, revoke, list), referrals
-(create, update) and the service directory (add an organisation or a service, search): thin
-layers over :class:`CaseStore`, like the rest.
+``threadline cases status|reassign|link``, ``cases perpetrator add`` and ``cases support-plan
+add`` change one case; ``threadline cases consent|referral|directory`` cover consent (grant,
+revoke, list), referrals (create, update) and the service directory (add an organisation or a
+service, search): thin layers over :class:`CaseStore`, like the rest.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from threadline.cases.store import (
     AGGREGATE_DIMENSIONS,
     CONSENT_PURPOSES,
     DEFAULT_K,
+    LINK_KINDS,
     CaseContext,
     CaseStore,
     PersonInput,
@@ -613,3 +615,160 @@ def directory_search_command(
         for info in found
     ]
     _tsv(("service", "organisation", "organisation_id", "type", "languages", "contact"), rows)
+
+
+# ---- status, reassignment, perpetrators, support plans, links --------------------------------
+
+perpetrator_app = typer.Typer(help="Perpetrators of a case (role codes; name, details encrypted).")
+plan_app = typer.Typer(help="The support plan of a case.")
+cases_app.add_typer(perpetrator_app, name="perpetrator")
+cases_app.add_typer(plan_app, name="support-plan")
+
+
+@cases_app.command("status")
+def status_command(
+    case_id: str,
+    status: Annotated[str, typer.Argument(help="cas_Status: Active, FollowUp, Closed ...")],
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Change a case's status (a closed case's retention period runs from the change)."""
+    store = _store(target, key_file)
+    try:
+        store.set_status(_principal(user, role, org), case_id, status, why=why)
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(f"case {case_id} status {status}", highlight=False)
+
+
+@cases_app.command("reassign")
+def reassign_command(
+    case_id: str,
+    owner: Annotated[str, typer.Argument(help="The new caseworker's user id.")],
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["supervisor"],  # noqa: B006
+) -> None:
+    """Give a case to another caseworker (supervisors)."""
+    if not owner.strip():
+        _fail("name the new caseworker")
+    store = _store(target, key_file)
+    try:
+        store.reassign(_principal(user, role, org), case_id, owner.strip(), why=why)
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(f"case {case_id} now with {owner.strip()}", highlight=False)
+
+
+@perpetrator_app.command("add")
+def perpetrator_add_command(
+    case_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    perpetrator_role: Annotated[
+        list[str],
+        typer.Option("--perpetrator-role", help="per_RoleInProcess code (repeatable)."),
+    ],
+    name: Annotated[str | None, typer.Option("--name", help="Name or alias (encrypted).")] = None,
+    details: Annotated[
+        str | None, typer.Option("--details", help="per_RoleDetails (encrypted).")
+    ] = None,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Add a perpetrator to a case; prints its id."""
+    store = _store(target, key_file)
+    try:
+        perpetrator_id = store.add_perpetrator(
+            _principal(user, role, org),
+            case_id,
+            roles=perpetrator_role,
+            why=why,
+            name=name,
+            details=details,
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(perpetrator_id, highlight=False)
+
+
+@plan_app.command("add")
+def support_plan_add_command(
+    case_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    plan_type: Annotated[str, typer.Option("--type", help="spl_Type code (HTCDS).")],
+    objectives: Annotated[
+        str | None, typer.Option("--objectives", help="What the plan is for (encrypted).")
+    ] = None,
+    planned_end: Annotated[str | None, typer.Option("--planned-end", help="YYYY-MM-DD.")] = None,
+    service: Annotated[
+        list[str] | None, typer.Option("--service", help="Directory service id (repeatable).")
+    ] = None,
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Add a support plan item to a case; prints its id."""
+    try:
+        end = date.fromisoformat(planned_end) if planned_end else None
+    except ValueError:
+        _fail("planned end must be YYYY-MM-DD")
+    store = _store(target, key_file)
+    try:
+        plan_id = store.add_support_plan(
+            _principal(user, role, org),
+            case_id,
+            plan_type=plan_type,
+            why=why,
+            objectives=objectives,
+            planned_end=end,
+            services=service or (),
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(plan_id, highlight=False)
+
+
+@cases_app.command("link")
+def link_command(
+    case_id: str,
+    user: UserOption,
+    org: OrgOption,
+    why: WhyOption,
+    kind: Annotated[str, typer.Option("--kind", help=f"One of {', '.join(LINK_KINDS)}.")],
+    canonical: Annotated[
+        str,
+        typer.Option(
+            "--canonical",
+            help="The contract's canonical value; '-' reads it from stdin (out of the history).",
+        ),
+    ],
+    target: DbOption = DEFAULT_DB,
+    key_file: KeyFileOption = None,
+    role: RoleOption = ["caseworker"],  # noqa: B006
+) -> None:
+    """Link a case to an identifier or network by pseudonym; prints only the pseudonym."""
+    if kind not in LINK_KINDS:
+        _fail(f"--kind must be one of {', '.join(LINK_KINDS)}")
+    value = sys.stdin.readline().strip() if canonical == "-" else canonical.strip()
+    if not value:
+        _fail("--canonical is empty")
+    store = _store(target, key_file)
+    try:
+        pseudonym = store.link_identifier(
+            _principal(user, role, org), case_id, kind, value, why=why
+        )
+    except CaseError as exc:
+        _fail(str(exc))
+    _out.print(pseudonym, highlight=False)

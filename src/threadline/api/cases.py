@@ -29,6 +29,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -390,6 +391,34 @@ class LinkIn(Purpose):
     )
 
 
+class PersonUpdateIn(PersonIn, Purpose):
+    """The person fields to change: only the fields sent are written (``null`` clears one);
+    the others keep their stored values."""
+
+
+class ContextUpdateIn(ContextIn, Purpose):
+    """The context fields to change: only the fields sent are written (``null`` or ``[]``
+    clears one); the others keep their stored values."""
+
+
+class ShareRecordOut(BaseModel):
+    consent_id: str = Field(description="The consent the share relied on")
+    recipient_organisation_id: str
+    fields: list[str] = Field(description="Names of the fields shared (the values are not kept)")
+
+
+class SharesOut(BaseModel):
+    shares: list[ShareRecordOut] = Field(description="Oldest first")
+
+
+class LinkedCases(BaseModel):
+    cases: list[str] = Field(description="Ids of the cases you may see that carry the pseudonym")
+
+
+#: A pseudonym as the store makes it (HMAC-SHA256, hex).
+PSEUDONYM = r"^[0-9a-f]{64}$"
+
+
 class CellOut(BaseModel):
     value: str
     count: int | None = Field(description="null when suppressed (fewer than k cases)")
@@ -722,6 +751,29 @@ def update_referral(
 
 
 @router.get(
+    "/linked/{pseudonym}",
+    response_model=LinkedCases,
+    summary="Cases linked to a pseudonym",
+    description=(
+        "Ids of the cases you may see (in clear or pseudonymously) linked to an identifier's "
+        "or network's pseudonym (64 hex digits, as `POST /{case_id}/links` answers). An "
+        "unknown pseudonym gives an empty list. Roles that see no case are refused."
+    ),
+    responses=_ERRORS,
+)
+def cases_linked_to(
+    pseudonym: Annotated[str, PathParam(pattern=PSEUDONYM)],
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+    why: PurposeQuery = None,
+) -> LinkedCases:
+    purpose = _why(why, x_purpose)
+    with _answers():
+        return LinkedCases(cases=_store(request).cases_linked_to(principal, pseudonym, why=purpose))
+
+
+@router.get(
     "/{case_id}",
     response_model=CaseOut | PseudonymousCaseOut,
     summary="Read a case",
@@ -876,6 +928,81 @@ def share(
         recipient_organisation_id=shared.recipient_organisation_id,
         fields=_shared_fields(shared.fields),
     )
+
+
+@router.get(
+    "/{case_id}/shares",
+    response_model=SharesOut,
+    summary="What was shared, under which consent",
+    description="Field names, recipient and consent of every share of the case (no values).",
+    responses={**_ERRORS, 410: {"model": Problem, "description": "The case was erased"}},
+)
+def shares(
+    case_id: str,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+    why: PurposeQuery = None,
+) -> SharesOut:
+    purpose = _why(why, x_purpose)
+    with _answers():
+        found = _store(request).shares(principal, case_id, why=purpose)
+    return SharesOut(
+        shares=[
+            ShareRecordOut(consent_id=c, recipient_organisation_id=r, fields=f) for c, r, f in found
+        ]
+    )
+
+
+@router.patch(
+    "/{case_id}/person",
+    status_code=204,
+    summary="Change the person's fields",
+    description=(
+        "Only the fields sent are written (sealed afresh); the others keep their values. "
+        "Codes are checked against the HTCDS picklists."
+    ),
+    responses={**_ERRORS, 410: {"model": Problem, "description": "The case was erased"}},
+)
+def update_person(
+    case_id: str,
+    body: PersonUpdateIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Response:
+    why = _why(body.why, x_purpose)
+    names = body.model_fields_set - {"why"}
+    if not names:
+        raise HTTPException(422, "no person field to change")
+    person = PersonIn.model_validate(body.model_dump(exclude={"why"})).to_input()
+    with _answers():
+        _store(request).update_person(principal, case_id, person, why=why, fields=names)
+    return Response(status_code=204)
+
+
+@router.patch(
+    "/{case_id}/context",
+    status_code=204,
+    summary="Change the victim case context",
+    description="Only the fields sent are written; the others keep their values.",
+    responses={**_ERRORS, 410: {"model": Problem, "description": "The case was erased"}},
+)
+def update_context(
+    case_id: str,
+    body: ContextUpdateIn,
+    request: Request,
+    principal: CasePrincipal,
+    x_purpose: PurposeHeader = None,
+) -> Response:
+    why = _why(body.why, x_purpose)
+    names = body.model_fields_set - {"why"}
+    if not names:
+        raise HTTPException(422, "no context field to change")
+    context = ContextIn.model_validate(body.model_dump(exclude={"why"})).to_input()
+    with _answers():
+        _store(request).update_context(principal, case_id, context, why=why, fields=names)
+    return Response(status_code=204)
 
 
 @router.put(

@@ -55,7 +55,25 @@ _REFERRAL_NEXT: Mapping[str, frozenset[str]] = {
     "declined": frozenset(),
     "completed": frozenset(),
 }
+# What a case may be linked to: a workspace network id, or an identifier kind that identifies.
+LINK_KINDS = ("network", "phone", "email", "handle", "url", "crypto", "payment")
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "email", "phone", "identity_number")
+# Every field of PersonInput and CaseContext (what a partial update may name).
+PERSON_ALL = frozenset({*PERSON_FIELDS, "gender", "citizenship", "primary_language"})
+CONTEXT_ALL = frozenset(
+    {
+        "trafficking_status",
+        "relationship_to_trafficker",
+        "recruitment_methods",
+        "recruitment_apps",
+        "control_methods",
+        "exploitation_types",
+        "exploitation_apps",
+        "recruitment_country",
+        "exploitation_country",
+        "vulnerability_notes",
+    }
+)
 SHAREABLE_FIELDS = frozenset(
     {*PERSON_FIELDS, "account", "gender", "citizenship", "primary_language", "context"}
 )
@@ -73,6 +91,7 @@ AGGREGATE_DIMENSIONS = frozenset(
     }
 )
 DEFAULT_K = 11
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def utc_now() -> datetime:
@@ -166,6 +185,17 @@ class ConsentInfo:
 
 
 @dataclass(frozen=True)
+class ShareInfo:
+    """One share of a case: to whom, under which consent, which fields (names only), by whom."""
+
+    consent_id: str
+    recipient_organisation_id: str
+    fields: tuple[str, ...]
+    shared_by: str
+    shared_at: datetime
+
+
+@dataclass(frozen=True)
 class CaseView:
     """A whole case in clear, for its caseworker or a supervisor."""
 
@@ -185,6 +215,21 @@ class CaseView:
     referrals: tuple[ReferralInfo, ...]
     consents: tuple[ConsentInfo, ...]
     links: tuple[tuple[str, str], ...]  # (kind, pseudonym)
+    shares: tuple[ShareInfo, ...] = ()  # what was shared under which consent, oldest first
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One line of a case list: codes and dates, and the given name only where the policy lets
+    the principal read the person in clear (None otherwise, and for an erased case)."""
+
+    id: str
+    status: str
+    owner_id: str
+    opened_on: date
+    status_changed_at: datetime | None
+    given_name: str | None
+    erased: bool
 
 
 @dataclass(frozen=True)
@@ -498,7 +543,10 @@ class CaseStore:
             self._log(session, principal, Action.CASE_CREATE, case.id, why)
             return case.id
 
-    def _write_person(self, case: Case, key: bytes, person: PersonInput) -> None:
+    def _write_person(
+        self, case: Case, key: bytes, person: PersonInput, names: frozenset[str] = PERSON_ALL
+    ) -> None:
+        """Write the named person fields (all by default); the others keep their values."""
         birth = person.birth_date.isoformat() if person.birth_date else None
         values = {
             "given_name": person.given_name,
@@ -509,24 +557,26 @@ class CaseStore:
             "identity_number": person.identity_number,
         }
         for name, value in values.items():
-            setattr(case, name, self._seal(key, "case", case.id, name, value))
-        case.gender = person.gender
-        case.citizenship = list(person.citizenship)
-        case.primary_language = person.primary_language
+            if name in names:
+                setattr(case, name, self._seal(key, "case", case.id, name, value))
+        if "gender" in names:
+            case.gender = person.gender
+        if "citizenship" in names:
+            case.citizenship = list(person.citizenship)
+        if "primary_language" in names:
+            case.primary_language = person.primary_language
 
-    def _write_context(self, case: Case, key: bytes, context: CaseContext) -> None:
-        case.trafficking_status = context.trafficking_status
-        case.relationship_to_trafficker = context.relationship_to_trafficker
-        case.recruitment_methods = list(context.recruitment_methods)
-        case.recruitment_apps = list(context.recruitment_apps)
-        case.control_methods = list(context.control_methods)
-        case.exploitation_types = list(context.exploitation_types)
-        case.exploitation_apps = list(context.exploitation_apps)
-        case.recruitment_country = context.recruitment_country
-        case.exploitation_country = context.exploitation_country
-        case.vulnerability_notes = self._seal(
-            key, "case", case.id, "vulnerability_notes", context.vulnerability_notes
-        )
+    def _write_context(
+        self, case: Case, key: bytes, context: CaseContext, names: frozenset[str] = CONTEXT_ALL
+    ) -> None:
+        """Write the named context fields (all by default); the others keep their values."""
+        for name in sorted(names - {"vulnerability_notes"}):
+            value = getattr(context, name)
+            setattr(case, name, list(value) if isinstance(value, tuple) else value)
+        if "vulnerability_notes" in names:
+            case.vulnerability_notes = self._seal(
+                key, "case", case.id, "vulnerability_notes", context.vulnerability_notes
+            )
 
     def _read_person(self, case: Case, key: bytes) -> PersonInput:
         values = {n: self._open(key, "case", case.id, n, getattr(case, n)) for n in PERSON_FIELDS}
@@ -615,6 +665,18 @@ class CaseStore:
                 referrals=self._referrals(session, case.id),
                 consents=self._consents(session, case.id),
                 links=self._links(session, case.id),
+                shares=tuple(
+                    ShareInfo(
+                        r.consent_id,
+                        r.recipient_organisation_id,
+                        tuple(r.fields),
+                        r.shared_by,
+                        _aware(r.shared_at),
+                    )
+                    for r in session.scalars(
+                        select(Share).where(Share.case_id == case.id).order_by(Share.shared_at)
+                    )
+                ),
             )
 
     def read_pseudonymous(
@@ -656,6 +718,76 @@ class CaseStore:
             self._log(session, principal, "case.list", "", why, f"{len(visible)} cases")
             return visible
 
+    def caseload_summary(self, principal: Principal, *, why: str) -> list[CaseSummary]:
+        """The cases the principal may see (in clear, or pseudonymously), newest change first,
+        for a list page: one audit entry for the whole listing.
+
+        Only the given name is decrypted, and only for a case the principal may read in clear;
+        no other personal field is opened. An erased case is listed with ``erased`` and no name.
+        """
+        if not why.strip():
+            raise CaseError("a reason (why) is required for every access to case records")
+        with self._tx() as session:
+            cases = session.scalars(
+                select(Case)
+                .where(Case.organisation == principal.organisation)
+                .order_by(Case.opened_on, Case.id)
+            ).all()
+            clear: list[Case] = []
+            listed: list[Case] = []
+            for case in cases:
+                scope = Scope(case.owner_id, case.organisation)
+                if decide(principal, Action.CASE_READ, scope).allowed:
+                    clear.append(case)
+                    listed.append(case)
+                elif decide(principal, Action.CASE_READ_PSEUDONYMOUS, scope).allowed:
+                    listed.append(case)
+            keys = {
+                row.record_id: row
+                for row in session.scalars(
+                    select(DataKey).where(DataKey.record_id.in_([c.id for c in clear]))
+                )
+            }
+            names: dict[str, str | None] = {}
+            for case in clear:
+                row = keys.get(case.id)
+                if row is None or row.wrapped is None or row.key_id is None:
+                    continue
+                key = crypto.unwrap(self.keyring, case.id, row.key_id, row.wrapped)
+                names[case.id] = self._open(key, "case", case.id, "given_name", case.given_name)
+            self._log(
+                session,
+                principal,
+                "case.list",
+                "",
+                why,
+                f"{len(listed)} cases, given names of {len(names)}",
+            )
+            summaries = [
+                CaseSummary(
+                    id=case.id,
+                    status=case.status,
+                    owner_id=case.owner_id,
+                    opened_on=case.opened_on,
+                    status_changed_at=(
+                        _aware(case.status_changed_at) if case.status_changed_at else None
+                    ),
+                    given_name=names.get(case.id),
+                    erased=case.erased_at is not None,
+                )
+                for case in listed
+            ]
+        summaries.sort(key=lambda s: (s.status_changed_at or _EPOCH, s.id), reverse=True)
+        return summaries
+
+    def permits(self, principal: Principal, action: Action, case_id: str) -> bool:
+        """Whether the policy allows ``action`` on this case for the principal (for offering a
+        form or not). Reads no personal field and is not audited: the action itself, when
+        attempted, is decided and audited again."""
+        with Session(self.engine) as session:
+            case = self._case(session, case_id)
+            return decide(principal, action, Scope(case.owner_id, case.organisation)).allowed
+
     def _writable_case(
         self,
         session: Session,
@@ -690,27 +822,47 @@ class CaseStore:
             self._log(session, principal, Action.CASE_REASSIGN, case.id, why, f"owner={owner_id}")
 
     def update_person(
-        self, principal: Principal, case_id: str, person: PersonInput, *, why: str
+        self,
+        principal: Principal,
+        case_id: str,
+        person: PersonInput,
+        *,
+        why: str,
+        fields: Iterable[str] | None = None,
     ) -> None:
-        """Replace the person's fields (all of them, sealed afresh)."""
+        """Replace the person's fields (all of them, sealed afresh), or only those named in
+        ``fields`` (the others keep their stored values, unopened)."""
+        names = _field_names(fields, PERSON_ALL, "person")
         self._validated(person, CaseContext())
         with self._tx() as session:
             case, key = self._writable_case(session, principal, case_id, why)
-            self._write_person(case, key, person)
-            case.age_band = (
-                age_band(person.birth_date, case.opened_on) if person.birth_date else None
+            self._write_person(case, key, person, names)
+            if "birth_date" in names:
+                case.age_band = (
+                    age_band(person.birth_date, case.opened_on) if person.birth_date else None
+                )
+            self._log(
+                session, principal, Action.CASE_WRITE, case.id, why, _write_detail("person", names)
             )
-            self._log(session, principal, Action.CASE_WRITE, case.id, why, "person")
 
     def update_context(
-        self, principal: Principal, case_id: str, context: CaseContext, *, why: str
+        self,
+        principal: Principal,
+        case_id: str,
+        context: CaseContext,
+        *,
+        why: str,
+        fields: Iterable[str] | None = None,
     ) -> None:
-        """Replace the victim case context."""
+        """Replace the victim case context, or only the fields named in ``fields``."""
+        names = _field_names(fields, CONTEXT_ALL, "context")
         self._validated(PersonInput(), context)
         with self._tx() as session:
             case, key = self._writable_case(session, principal, case_id, why)
-            self._write_context(case, key, context)
-            self._log(session, principal, Action.CASE_WRITE, case.id, why, "context")
+            self._write_context(case, key, context, names)
+            self._log(
+                session, principal, Action.CASE_WRITE, case.id, why, _write_detail("context", names)
+            )
 
     def record_account(self, principal: Principal, case_id: str, text: str, *, why: str) -> str:
         """Record the survivor's own account, once: she is not asked to tell it again."""
@@ -1044,8 +1196,20 @@ class CaseStore:
         return self.link_identifier(principal, case_id, "network", network_id, why=why)
 
     def cases_linked_to(self, principal: Principal, token: str, *, why: str) -> list[str]:
-        """Ids of cases the principal may see (pseudonymously) that link to a pseudonym."""
+        """Ids of cases the principal may see (pseudonymously) that link to a pseudonym.
+
+        A role that may see no case at all (researchers, admins) is refused (audited as
+        ``link.lookup``); the ids are then filtered case by case by the policy.
+        """
+        if not why.strip():
+            raise CaseError("a reason (why) is required for every access to case records")
+        own = Scope(principal.user_id, principal.organisation)
         with self._tx() as session:
+            if not any(
+                decide(principal, action, own).allowed
+                for action in (Action.CASE_READ, Action.CASE_READ_PSEUDONYMOUS)
+            ):
+                raise _Refusal(principal, "link.lookup", "", why, "no role that may see cases")
             rows = (
                 session.execute(
                     select(Case)
@@ -1269,6 +1433,23 @@ class CaseStore:
             AggregateCell(value, count if count >= k else None)
             for value, count in sorted(counts.items())
         ]
+
+
+def _field_names(fields: Iterable[str] | None, known: frozenset[str], what: str) -> frozenset[str]:
+    """The fields an update writes: all when None; refuses unknown names and an empty set."""
+    if fields is None:
+        return known
+    names = frozenset(fields)
+    unknown = sorted(names - known)
+    if unknown or not names:
+        raise CaseError(f"{what} fields that cannot be updated: {unknown or 'none chosen'}")
+    return names
+
+
+def _write_detail(what: str, names: frozenset[str]) -> str:
+    """The audit detail of an update: the field names written (never their values)."""
+    everything = PERSON_ALL if what == "person" else CONTEXT_ALL
+    return what if names == everything else f"{what}: {','.join(sorted(names))}"
 
 
 def _opt(value: str | None) -> tuple[str, ...]:

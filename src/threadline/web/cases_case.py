@@ -1,5 +1,6 @@
 """One case's page and its forms: person, context, her account, comments, consents, referrals,
-support plan and status.
+support plan, perpetrators, status, reassignment and erasure (behind a confirmation page), and
+what was shared under which consent.
 
 The page shows the case as the policy lets the user see it: in clear through the store's
 audited ``read_case`` (her caseworker, a supervisor), otherwise the pseudonymous view
@@ -121,6 +122,10 @@ def case_page(
             )
     organisations = {s.organisation_id: s.organisation_name for s in services}
     may_pseudonymous = decide(principal, Action.CASE_READ_PSEUDONYMOUS, own).allowed
+    # Forms offered only when the policy (asked through the store, on this case) allows them;
+    # sending one anyway still goes to the store, which decides and audits.
+    may_reassign = store.permits(principal, Action.CASE_REASSIGN, case_id)
+    may_erase = store.permits(principal, Action.CASE_ERASE, case_id)
     return private_page(
         request,
         "cases/case.html",
@@ -137,6 +142,9 @@ def case_page(
             "plan_types": options("spl_Type"),
             "statuses": options("cas_Status"),
             "may_pseudonymous": may_pseudonymous,
+            "may_reassign": may_reassign,
+            "may_erase": may_erase,
+            "perpetrator_roles": options("per_RoleInProcess"),
         },
     )
 
@@ -282,3 +290,85 @@ def set_status(request: Request, case_id: str, status: _Id = "", csrf: _Csrf = "
     with refusals():
         store_of(request).set_status(principal, case_id, status, why=why)
     return _back(case_id, "status")
+
+
+@router.post("/{case_id}/perpetrators")
+def add_perpetrator(
+    request: Request,
+    case_id: str,
+    roles: Annotated[list[str] | None, Form()] = None,
+    name: Annotated[str, Form(max_length=200)] = "",
+    details: Annotated[str, Form(max_length=100_000)] = "",
+    csrf: _Csrf = "",
+) -> Response:
+    principal = page_principal(request)
+    check_csrf(request, csrf)
+    why = _purpose(request, principal, _checked_id(case_id))
+    if not roles:
+        raise CasePageError(
+            422, "Some of the form could not be used", "role: choose at least one role"
+        )
+    with refusals():
+        store_of(request).add_perpetrator(
+            principal,
+            case_id,
+            roles=roles,
+            why=why,
+            name=name.strip() or None,
+            details=details.strip() or None,
+        )
+    return _back(case_id, "perpetrators")
+
+
+@router.post("/{case_id}/owner")
+def reassign(request: Request, case_id: str, owner_id: _Id = "", csrf: _Csrf = "") -> Response:
+    principal = page_principal(request)
+    check_csrf(request, csrf)
+    why = _purpose(request, principal, _checked_id(case_id))
+    if not owner_id.strip():
+        raise CasePageError(
+            422, "Some of the form could not be used", "caseworker: name the new caseworker"
+        )
+    with refusals():
+        store_of(request).reassign(principal, case_id, owner_id.strip(), why=why)
+    return _back(case_id, "status")
+
+
+@router.get("/{case_id}/erase", response_class=HTMLResponse)
+def erase_confirmation(request: Request, case_id: str) -> Response:
+    """The page before an erasure: plain words about what it does; reads no personal field."""
+    principal = page_principal(request)
+    _checked_id(case_id)
+    why = _purpose(request, principal, case_id)
+    with refusals():
+        allowed = store_of(request).permits(principal, Action.CASE_ERASE, case_id)
+    if not allowed:
+        raise CasePageError(
+            403,
+            "This is not open to you",
+            "not allowed to case.erase on this case",
+            "Only a supervisor or an administrator of her organisation may erase a case.",
+        )
+    return private_page(request, "cases/erase.html", {"case_id": case_id, "why": why})
+
+
+@router.post("/{case_id}/erase")
+def erase(
+    request: Request,
+    case_id: str,
+    why: Annotated[str, Form(max_length=500)] = "",
+    csrf: _Csrf = "",
+) -> Response:
+    principal = page_principal(request)
+    check_csrf(request, csrf)
+    _purpose(request, principal, _checked_id(case_id))
+    if not why.strip():
+        raise CasePageError(
+            422,
+            "Please say why her record is erased",
+            "the reason for an erasure is kept in the audit log",
+            "Go back and write it, for example 'she asked for it'. Name no person.",
+        )
+    with refusals():
+        store_of(request).erase(principal, case_id, why=why.strip())
+    return private_page(request, "cases/erased.html", {"case_id": case_id})
