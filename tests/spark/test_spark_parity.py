@@ -7,11 +7,13 @@ screens, flags, networks (ids, members, scores, factors) and set-aside hubs.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from PIL import Image, ImageDraw
 
 from threadline.ingest import ingest
 from threadline.pipeline import analyze
@@ -46,10 +48,51 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {"id": "hand-1", "text": "Jade 20 just arrived, four one five 555 0188"},
         {"id": "hand-2", "text": "Rose 18 sweet and fun (415) 555.0188"},
     ]
+    # One photo, resized and re-encoded, behind three otherwise unrelated posts; a missing
+    # file and a file that is no image are recorded, not fatal.
+    pictures = root / "images"
+    pictures.mkdir()
+    _photo(pictures / "p.png", 7)
+    for number, (scale, quality) in enumerate([(1.0, 95), (0.5, 70), (0.8, 40)]):
+        with Image.open(pictures / "p.png") as image:
+            width, height = image.size
+            image.convert("RGB").resize((int(width * scale), int(height * scale))).save(
+                pictures / f"p{number}.jpg", quality=quality
+            )
+    (pictures / "junk.jpg").write_bytes(b"no image here")
+    photo_posts = [
+        {
+            "id": "img-0",
+            "text": "Exotic dancer tonight only, text 305 555 0141",
+            "images": ["../images/p0.jpg"],
+        },
+        {
+            "id": "img-1",
+            "text": "Sweet companion visiting Miami, call 786-555-0142",
+            "images": ["../images/p1.jpg", "../images/junk.jpg"],
+        },
+        {
+            "id": "img-2",
+            "text": "Petite brunette, new pictures, 954.555.0143",
+            "images": ["../images/p2.jpg", "../images/gone.jpg"],
+        },
+    ]
     bad = [b"{not json", orjson.dumps({"id": "no-text"}), orjson.dumps(hub[0])]
-    lines = [orjson.dumps(record) for record in hub + hand] + bad
+    lines = [orjson.dumps(record) for record in hub + hand + photo_posts] + bad
     (inputs / "b.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     return inputs
+
+
+def _photo(path: Path, seed: int) -> None:
+    """A synthetic photo: random coloured shapes."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (320, 240), tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x0, y0 = rng.randrange(320), rng.randrange(240)
+        x1, y1 = x0 + rng.randrange(20, 160), y0 + rng.randrange(20, 120)
+        draw.ellipse((x0, y0, x1, y1), fill=tuple(rng.randrange(256) for _ in range(3)))
+    image.save(path)
 
 
 class _Runs:
@@ -112,8 +155,8 @@ def test_bad_records_are_quarantined_with_line_and_reason(analysed: tuple[str, P
     _, workspace = analysed
     rows = _rows(workspace, "SELECT source, line, reason FROM quarantine ORDER BY line")
     assert [(Path(source).name, line, reason.split(":")[0]) for source, line, reason in rows] == [
-        ("b.jsonl", 84, "bad_json"),
-        ("b.jsonl", 85, "missing_text"),
+        ("b.jsonl", 87, "bad_json"),
+        ("b.jsonl", 88, "missing_text"),
     ]
     # The exact duplicate of hub-0 is an occurrence, not a second post.
     assert _rows(workspace, "SELECT count(*) FROM post_occurrences WHERE post_id = 'hub-0'") == [
@@ -162,6 +205,31 @@ def test_a_template_reposted_by_many_is_one_cluster(analysed: tuple[str, Path]) 
     ]
 
 
+def test_posts_sharing_one_photo_are_one_network(analysed: tuple[str, Path]) -> None:
+    _, workspace = analysed
+    errors = _rows(
+        workspace,
+        "SELECT post_id, path, error FROM image_hashes WHERE phash IS NULL ORDER BY post_id",
+    )
+    assert errors == [
+        ("img-1", "../images/junk.jpg", "not a readable image: UnidentifiedImageError"),
+        ("img-2", "../images/gone.jpg", "file not found"),
+    ]
+    networks = _rows(
+        workspace,
+        "SELECT network_id, list(post_id ORDER BY post_id) FROM network_posts "
+        "WHERE post_id LIKE 'img-%' GROUP BY network_id",
+    )
+    ((network, members),) = networks
+    assert members == ["img-0", "img-1", "img-2"]
+    kinds = _rows(
+        workspace,
+        f"SELECT kind, posts FROM network_identifiers WHERE network_id = '{network}' "
+        "AND kind = 'image'",
+    )
+    assert kinds == [("image", 3)]
+
+
 def test_networks_are_ranked_leads_with_factors(analysed: tuple[str, Path]) -> None:
     _, workspace = analysed
     with Workspace.open(workspace, read_only=True) as ws:
@@ -196,6 +264,7 @@ _PARITY_QUERIES = {
     "network_posts": "SELECT network_id, post_id FROM network_posts ORDER BY ALL",
     "network_identifiers": "SELECT * FROM network_identifiers ORDER BY ALL",
     "set_aside": "SELECT kind, key, posts, groups, reason FROM set_aside ORDER BY ALL",
+    "image_hashes": "SELECT post_id, path, phash, error FROM image_hashes ORDER BY ALL",
 }
 
 

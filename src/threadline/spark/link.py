@@ -13,8 +13,8 @@
 * Each network is profiled and ranked by :func:`threadline.link.rank.profile` and
   :func:`~threadline.link.rank.rank` in a grouped Arrow UDF.
 
-Post images are not hashed on this engine yet (their files must be readable by the executors);
-the ``image`` evidence of the DuckDB path is absent here.
+* Images: groups of near-identical post images (:func:`threadline.spark.images.image_items`)
+  are items of kind ``image``, judged and linked like contacts, as on DuckDB.
 """
 
 from __future__ import annotations
@@ -194,20 +194,25 @@ def link(
     settings: LinkSettings,
     *,
     stamp: datetime,
+    images: DataFrame | None = None,
+    images_hashed: int = 0,
 ) -> LinkOutput:
-    """Networks of ``posts`` with their profiles, factors and scores (see the module docs)."""
+    """Networks of ``posts`` with their profiles, factors and scores (see the module docs).
+
+    ``images`` holds ``(id, kind, key)`` rows of posts' near-identical image groups
+    (:func:`threadline.spark.images.image_items`); ``images_hashed`` is reported as is."""
     from pyspark.sql import functions as F
 
     from threadline.spark.components import connected_components
 
     index = posts.select("id").orderBy("id").withColumn("idx", F.monotonically_increasing_id())
     index = index.persist()
-    contacts = (
-        identifiers.where(F.col("kind").isin(*LINK_KINDS))
-        .select(F.col("post_id").alias("id"), "kind", F.col("canonical").alias("key"))
-        .distinct()
-        .join(index, "id")
+    contact_rows = identifiers.where(F.col("kind").isin(*LINK_KINDS)).select(
+        F.col("post_id").alias("id"), "kind", F.col("canonical").alias("key")
     )
+    if images is not None:
+        contact_rows = contact_rows.unionByName(images.select("id", "kind", "key"))
+    contacts = contact_rows.distinct().join(index, "id")
     # Items are named by (kind, key) throughout: no generated id that a recomputation could
     # renumber.
     item_sizes = (
@@ -292,7 +297,7 @@ def link(
         .persist()  # read by every join of the facts
     )
     in_network_posts = in_network.count()
-    facts = _facts(posts, identifiers, screens, flags, cluster_members, in_network)
+    facts = _facts(posts, identifiers, screens, flags, cluster_members, in_network, images)
     per_network = facts.groupBy("component").agg(
         F.collect_list(F.struct(*[c for c in facts.columns if c != "component"])).alias("posts")
     )
@@ -320,7 +325,7 @@ def link(
         "networks": sum(patterns.values()),
         "posts_in_networks": in_network_posts,
         "set_aside": len(set_aside),
-        "images_hashed": 0,
+        "images_hashed": images_hashed,
         "linked_items": dict(sorted(linked.items())),
         "by_pattern": dict(sorted(patterns.items())),
     }
@@ -357,9 +362,11 @@ def _facts(
     flags: DataFrame | None,
     cluster_members: DataFrame | None,
     in_network: DataFrame,
+    images: DataFrame | None = None,
 ) -> DataFrame:
     """One row per post in a network with what :class:`PostFacts` needs, lists in reading
-    order (title, then text; by offset), as the DuckDB step reads them."""
+    order (title, then text; by offset), as the DuckDB step reads them; image groups are
+    among the contacts."""
     from pyspark.sql import functions as F
 
     ids = identifiers.join(in_network.select(F.col("id").alias("post_id")), "post_id")
@@ -387,10 +394,15 @@ def _facts(
     names = listed(ids.where(F.col("kind") == "name"), "names_s", "kind", "canonical").select(
         "post_id", F.col("names_s.canonical").alias("names")
     )
-    contacts = (
-        ids.where(F.col("kind").isin(*LINK_KINDS))
-        .groupBy("post_id")
-        .agg(F.collect_set(F.struct("kind", "canonical")).alias("contacts"))
+    contact_rows = ids.where(F.col("kind").isin(*LINK_KINDS)).select("post_id", "kind", "canonical")
+    if images is not None:
+        contact_rows = contact_rows.unionByName(
+            images.select(
+                F.col("id").alias("post_id"), "kind", F.col("key").alias("canonical")
+            ).join(in_network.select(F.col("id").alias("post_id")), "post_id")
+        )
+    contacts = contact_rows.groupBy("post_id").agg(
+        F.collect_set(F.struct("kind", "canonical")).alias("contacts")
     )
     result = (
         posts.select("id", "posted_at", "location", "site", "author")

@@ -70,6 +70,7 @@ def analyze(
     from pyspark.sql import functions as F
 
     from threadline.spark import cluster as spark_cluster
+    from threadline.spark import images as spark_images
     from threadline.spark import ingest as spark_ingest
     from threadline.spark import link as spark_link
     from threadline.spark import stages as spark_stages
@@ -165,6 +166,16 @@ def analyze(
             run.seconds["screen"] = time.perf_counter() - started
         if "link" in stages and identifiers is not None:
             started = step("link")
+            hashes = spark_images.image_hashes(posts, stamp=_now())
+            _write(hashes, staging / "image_hashes", ["post_id", "path"])
+            hashes = spark.read.parquet(str(staging / "image_hashes"))
+            hashed = hashes.count()
+            # Groups need two hashed images at least (and cost a components job).
+            images = (
+                spark_images.image_items(spark, hashes, settings.link.image_max_distance)
+                if hashes.where(F.col("phash").isNotNull()).limit(2).count() == 2
+                else None
+            )
             linked = spark_link.link(
                 spark,
                 posts,
@@ -175,6 +186,8 @@ def analyze(
                 cluster_members,
                 settings.link,
                 stamp=_now(),
+                images=images,
+                images_hashed=hashed,
             )
             _write(linked.networks, staging / "networks", ["network_id"])
             _write(linked.network_posts, staging / "network_posts", ["network_id", "post_id"])
@@ -243,6 +256,7 @@ TABLES: tuple[str, ...] = (
     "clusters",
     "cluster_members",
     "clustered_posts",
+    "image_hashes",
     "networks",
     "network_posts",
     "network_identifiers",
