@@ -516,6 +516,24 @@ def test_links_store_only_pseudonyms(env: Env) -> None:
         env.store.link_identifier(ANALYST, case_id, "phone", phone, why="w")
 
 
+def test_a_link_is_kept_once_and_an_erased_case_takes_none(env: Env) -> None:
+    case_id = _new_case(env)
+    phone = "+15550107777"
+    first = env.store.link_identifier(CASEWORKER, case_id, "phone", phone, why="her phone")
+    again = env.store.link_identifier(CASEWORKER, case_id, "phone", phone, why="her phone")
+    assert first == again
+    assert env.store.read_pseudonymous(ANALYST, case_id, why="w").links == (("phone", first),)
+    with Session(env.store.engine) as session:
+        details = session.scalars(
+            select(AuditEntry.detail).where(AuditEntry.action == Action.LINK_WRITE.value)
+        ).all()
+    assert details == ["phone link", "phone link (already linked)"]
+    env.store.erase(SUPERVISOR, case_id, why="survivor asked")
+    with pytest.raises(RecordErased):
+        env.store.link_identifier(CASEWORKER, case_id, "email", "a@example.org", why="w")
+    assert env.store.read_pseudonymous(ANALYST, case_id, why="w").links == (("phone", first),)
+
+
 # ---- aggregates ----------------------------------------------------------------------------
 
 

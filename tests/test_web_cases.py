@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,11 +32,13 @@ from threadline.accounts import AccountStore, Principal
 from threadline.api import create_app
 from threadline.cases import crypto
 from threadline.cases.models import AuditEntry
+from threadline.cases.models import Case as CaseRow
 from threadline.cases.policy import Principal as CasePrincipal
-from threadline.cases.store import CaseContext, CaseStore, PersonInput
+from threadline.cases.store import LINK_KINDS, CaseContext, CaseStore, PersonInput
+from threadline.web import cases_case
 from threadline.web.auth import SESSION_COOKIE
 from threadline.web.cases_aggregates import bars
-from threadline.web.cases_common import PurposeMemory, human
+from threadline.web.cases_common import CONTEXT_PICKLISTS, CasePageError, PurposeMemory, human
 
 NORTH, SOUTH = "org-north", "org-south"
 USERS = {
@@ -750,3 +756,414 @@ def test_the_case_page_lists_what_was_shared_under_which_consent(world: World) -
     world.cases.revoke_consent(principal, consent, why="she withdrew")
     after = ana.get(f"/cases/{case_id}").text.split('id="share-list"')[1].split("</table>")[0]
     assert "(no longer in force)" in after
+
+
+# ---- corrections after intake, and links -----------------------------------------------------
+
+
+class _FormReader(HTMLParser):
+    """What a browser would send for one form of a page: inputs, selected options, textareas."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.inside = False
+        self.values: dict[str, Any] = {}
+        self.select: tuple[str, bool] | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = found.get("id") == self.form_id
+        if not self.inside:
+            return
+        if tag == "input" and "name" in found:
+            self.values[found["name"]] = found.get("value", "")
+        elif tag == "select":
+            multiple = "multiple" in found
+            self.select = (found["name"], multiple)
+            self.values[found["name"]] = [] if multiple else ""
+        elif tag == "option" and self.select and "selected" in found:
+            name, multiple = self.select
+            if multiple:
+                self.values[name].append(found["value"])
+            else:
+                self.values[name] = found["value"]
+        elif tag == "textarea":
+            self.textarea = found["name"]
+            self.values[self.textarea] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.inside and self.textarea:
+            self.values[self.textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+
+def _form(page: Any, form_id: str) -> dict[str, Any]:
+    reader = _FormReader(form_id)
+    reader.feed(page.text)
+    assert reader.values, f"no form {form_id}"
+    reader.values.pop("csrf", None)  # User.post adds the session's own
+    return reader.values
+
+
+def _case_row(world: World, case_id: str) -> CaseRow:
+    with Session(world.cases.engine) as session:
+        row = session.get(CaseRow, case_id)
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def test_the_correction_forms_are_prefilled_with_her_current_details(world: World) -> None:
+    case_id = world.new_case("cw-ana", phone="+37360000001")
+    page = world["cw-ana"].purpose(case_id, "follow-up call")
+    person = _form(page, "person-form")
+    assert person["given_name"] == PLANTED_NAME and person["family_name"] == "Qorvath"
+    assert person["birth_date"] == "2001-05-17" and person["gender"] == "Feminine"
+    assert person["citizenship"] == "MD" and person["phone"] == "+37360000001"
+    assert person["was"] and 'id="person-correct"' in page.text
+    context = _form(page, "context-form")
+    assert context["control_methods"] == ["DebtBondage"]
+    assert context["exploitation_types"] == ["SexualExploitation"]
+    assert context["vulnerability_notes"] == NOTE and context["trafficking_status"] == ""
+    # the same fields and picklists as /cases/new
+    new = world["cw-ana"].get("/cases/new")
+    for name in ("given_name", "birth_date", "gender", "citizenship", "identity_number"):
+        assert f'name="{name}"' in new.text and name in person
+    # the pseudonymous view offers no correction and no link form
+    coded = world["an-dev"].purpose(case_id, "network analysis")
+    assert coded.status_code == 200
+    assert "person-form" not in coded.text and "link-form" not in coded.text
+
+
+def test_a_correction_writes_only_the_fields_that_changed(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    page = ana.purpose(case_id, "follow-up call")
+    before = _case_row(world, case_id)
+    form = {**_form(page, "person-form"), "family_name": "Vantrell", "gender": "NonConforming"}
+    form["citizenship"] = " md ,"  # the same code, spelled differently: not a change
+    saved = ana.post(f"/cases/{case_id}/person", form)
+    assert saved.status_code == 200 and "Vantrell" in saved.text and "Non conforming" in saved.text
+    principal = CasePrincipal("cw-ana", frozenset({"caseworker"}), NORTH)
+    person = world.cases.read_case(principal, case_id, why="test").person
+    assert (person.given_name, person.family_name, person.gender) == (
+        PLANTED_NAME,
+        "Vantrell",
+        "NonConforming",
+    )
+    assert person.birth_date == date(2001, 5, 17) and person.citizenship == ("MD",)
+    after = _case_row(world, case_id)
+    # an unchanged field is not sealed again (same ciphertext); a changed one is
+    assert after.given_name == before.given_name and after.birth_date == before.birth_date
+    assert after.family_name != before.family_name
+    writes = [e for e in world.audit() if e.action == "case.write"]
+    assert [(e.detail, e.purpose, e.outcome) for e in writes] == [
+        ("person: family_name,gender", "follow-up call", "allowed")
+    ]
+    assert "Vantrell" not in " ".join(f"{e.detail} {e.purpose}" for e in world.audit())
+    # emptying a field removes it, and only it
+    form = {**_form(ana.get(f"/cases/{case_id}"), "person-form"), "birth_date": ""}
+    assert ana.post(f"/cases/{case_id}/person", form).status_code == 200
+    person = world.cases.read_case(principal, case_id, why="test").person
+    assert person.birth_date is None and person.family_name == "Vantrell"
+    assert _case_row(world, case_id).age_band is None
+    assert [e for e in world.audit() if e.action == "case.write"][-1].detail == (
+        "person: birth_date"
+    )
+
+
+def test_a_context_correction_writes_only_the_fields_that_changed(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    page = ana.purpose(case_id, "follow-up call")
+    form = _form(page, "context-form")
+    form["control_methods"] = ["FalsePromises", "DebtBondage"]
+    form["recruitment_country"] = "ro"
+    form["vulnerability_notes"] = "Synthetic note: found work."
+    form["exploitation_types"] = list(reversed(form["exploitation_types"]))  # order: no change
+    saved = ana.post(f"/cases/{case_id}/context", form)
+    assert saved.status_code == 200 and "False promises" in saved.text
+    principal = CasePrincipal("cw-ana", frozenset({"caseworker"}), NORTH)
+    context = world.cases.read_case(principal, case_id, why="test").context
+    assert set(context.control_methods) == {"FalsePromises", "DebtBondage"}
+    assert context.recruitment_country == "RO" and context.vulnerability_notes.startswith(
+        "Synthetic note: found"
+    )
+    assert context.exploitation_types == ("SexualExploitation",)
+    write = [e for e in world.audit() if e.action == "case.write"]
+    assert [e.detail for e in write] == [
+        "context: control_methods,recruitment_country,vulnerability_notes"
+    ]
+
+
+def test_nothing_changed_writes_nothing(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    page = ana.purpose(case_id, "follow-up call")
+    before = _case_row(world, case_id)
+    entries = len(world.audit())
+    for section in ("person", "context"):
+        form = _form(page, f"{section}-form")
+        same = ana.post(f"/cases/{case_id}/{section}", form)
+        assert same.status_code == 200 and "Nothing changed" in same.text, section
+        assert same.headers["cache-control"] == "no-store"
+    assert len(world.audit()) == entries  # no audit entry at all: nothing read, nothing written
+    after = _case_row(world, case_id)
+    assert (after.given_name, after.vulnerability_notes) == (
+        before.given_name,
+        before.vulnerability_notes,
+    )
+
+
+def test_a_form_without_its_opening_values_is_refused(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    ana.purpose(case_id, "follow-up call")
+    stale = ana.post(f"/cases/{case_id}/person", {"given_name": "", "family_name": ""})
+    assert stale.status_code == 422 and "out of date" in stale.text
+    partial = ana.post(f"/cases/{case_id}/context", {"was": "trafficking_status:0"})
+    assert partial.status_code == 422
+    assert not [e for e in world.audit() if e.action == "case.write"]
+
+
+def test_corrections_by_refused_roles_are_the_stores_refusal_and_audited(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    form = {**_form(world["cw-ana"].purpose(case_id), "person-form"), "family_name": "Forgeda"}
+    context = {**_form(world["cw-ana"].get(f"/cases/{case_id}"), "context-form")}
+    context["control_methods"] = ["Other"]
+    for name in ("cw-ben", "an-dev", "cw-gus"):
+        user = world[name]
+        user.purpose(case_id, "looking around")
+        for section, data in (("person", form), ("context", context)):
+            refused = user.post(f"/cases/{case_id}/{section}", data)
+            assert refused.status_code == 403, (name, section)
+            assert "This is not open to you" in refused.text and PLANTED_NAME not in refused.text
+            last = world.audit()[-1]
+            assert (last.actor, last.action, last.outcome) == (name, "case.write", "denied")
+    principal = CasePrincipal("cw-ana", frozenset({"caseworker"}), NORTH)
+    view = world.cases.read_case(principal, case_id, why="test")
+    assert view.person.family_name == "Qorvath" and view.context.control_methods == ("DebtBondage",)
+
+
+def test_bad_corrections_show_the_form_again_and_log_no_value(
+    world: World, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    page = ana.purpose(case_id, "follow-up call")
+    person = _form(page, "person-form")
+    context = _form(page, "context-form")
+    secret = "Brellavine"
+    caplog.set_level(logging.DEBUG)
+    for section, extra, field in (
+        ("person", {"gender": "Unicornish"}, "gender"),
+        ("person", {"birth_date": "17/05/2001"}, "birth date"),
+        ("person", {"citizenship": "Moldovaland"}, "citizenship"),
+        ("context", {"control_methods": ["NotACodeAtAll"]}, "methods of control"),
+        ("context", {"trafficking_status": "Wandering"}, "trafficking status"),
+        ("context", {"recruitment_country": "R1"}, "country of recruitment"),
+    ):
+        base = person if section == "person" else context
+        form = {**base, **extra, **({"given_name": secret} if section == "person" else {})}
+        answer = ana.post(f"/cases/{case_id}/{section}", form)
+        assert answer.status_code == 422, extra
+        assert answer.headers["cache-control"] == "no-store"
+        assert f'id="{section}-form"' in answer.text  # the form again, to correct
+        problems = re.findall(r'<li class="problem">([^<]*)</li>', answer.text)
+        assert [p.split(":")[0] for p in problems] == [field], problems
+        for value in extra.values():  # a picklist's wrong value is not echoed back
+            if field in ("gender", "methods of control", "trafficking status"):
+                assert str(value).strip("[]'") not in answer.text
+    too_long = ana.post(f"/cases/{case_id}/person", {**person, "family_name": secret * 40})
+    assert too_long.status_code == 422 and secret not in too_long.text
+    out, err = capfd.readouterr()
+    logged = caplog.text + out + err
+    for value in (secret, "Unicornish", "17/05/2001", "Moldovaland", "NotACodeAtAll"):
+        assert value not in logged
+    assert not [e for e in world.audit() if e.action == "case.write"]
+    principal = CasePrincipal("cw-ana", frozenset({"caseworker"}), NORTH)
+    assert world.cases.read_case(principal, case_id, why="test").person.given_name == (PLANTED_NAME)
+
+
+def test_corrections_and_links_need_the_csrf_token(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    page = ana.purpose(case_id, "follow-up call")
+    entries = len(world.audit())
+    for url, data in (
+        (f"/cases/{case_id}/person", {**_form(page, "person-form"), "family_name": "Forged"}),
+        (f"/cases/{case_id}/context", {**_form(page, "context-form"), "control_methods": []}),
+        (f"/cases/{case_id}/links", {"kind": "phone", "canonical": "+40700000999"}),
+    ):
+        missing = ana.post(url, data, csrf=False)
+        assert missing.status_code == 403 and "CSRF" in missing.text, url
+        wrong = ana.client.post(url, data={**data, "csrf": "x" * 43})
+        assert wrong.status_code == 403, url
+    assert len(world.audit()) == entries
+
+
+def test_an_erased_case_cannot_be_corrected(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    page = ana.purpose(case_id, "follow-up call")
+    person = {**_form(page, "person-form"), "family_name": "Afterwards"}
+    context = {**_form(page, "context-form"), "control_methods": ["Other"]}
+    cleo = CasePrincipal("sup-cleo", frozenset({"supervisor"}), NORTH)
+    world.cases.erase(cleo, case_id, why="she asked")
+    for section, data in (("person", person), ("context", context)):
+        gone = ana.post(f"/cases/{case_id}/{section}", data)
+        assert gone.status_code == 410 and "This case was erased" in gone.text, section
+        assert "Afterwards" not in gone.text
+    assert not [e for e in world.audit() if e.action == "case.write" and e.outcome == "allowed"]
+
+
+def test_a_link_shows_only_the_pseudonym(world: World, tmp_path: Path) -> None:
+    case_id = world.new_case("cw-ana")
+    ana = world["cw-ana"]
+    page = ana.purpose(case_id, "her phone in the ads")
+    assert 'id="no-links"' in page.text
+    form = page.text.split('id="link-form"')[1].split("</form>")[0]
+    assert 'autocomplete="off"' in form and 'name="canonical"' in form
+    kinds = re.findall(r'<option value="([a-z]+)">', form)
+    assert kinds == list(LINK_KINDS)
+    value = "+40711222333"  # synthetic
+    linked = ana.post(f"/cases/{case_id}/links", {"kind": "phone", "canonical": f" {value} "})
+    assert linked.status_code == 200 and value not in linked.text
+    token = world.cases.pseudonym("phone", value)
+    rows = re.findall(
+        r'<tr data-link-kind="([a-z]+)"><td>[^<]*</td><td><code class="pseudonym">([0-9a-f]+)<',
+        linked.text,
+    )
+    assert rows == [("phone", token[:12])] and token not in linked.text
+    assert "Phone number" in linked.text.split('id="link-list"')[1]
+    last = [e for e in world.audit() if e.action == "link.write"][-1]
+    assert (last.actor, last.detail, last.purpose) == (
+        "cw-ana",
+        "phone link",
+        "her phone in the ads",
+    )
+    # the same link twice is listed once
+    ana.post(f"/cases/{case_id}/links", {"kind": "phone", "canonical": value})
+    assert len(re.findall(r"<tr data-link-kind=", ana.get(f"/cases/{case_id}").text)) == 1
+    # the value is nowhere in the database files
+    world.cases.engine.dispose()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("cases.sqlite*"))
+    assert stored and value.encode() not in stored and value[1:].encode() not in stored
+    assert token.encode() in stored
+    # bad input: 422, nothing linked
+    links_before = len([e for e in world.audit() if e.action == "link.write"])
+    assert (
+        ana.post(f"/cases/{case_id}/links", {"kind": "passport", "canonical": "x"}).status_code
+        == 422
+    )
+    assert (
+        ana.post(f"/cases/{case_id}/links", {"kind": "email", "canonical": "  "}).status_code == 422
+    )
+    too_long = ana.post(f"/cases/{case_id}/links", {"kind": "url", "canonical": "x" * 501})
+    assert too_long.status_code == 422 and "x" * 501 not in too_long.text
+    assert len([e for e in world.audit() if e.action == "link.write"]) == links_before
+
+
+def test_links_by_refused_roles_are_refused_and_audited(world: World) -> None:
+    case_id = world.new_case("cw-ana")
+    for name in ("cw-ben", "an-dev"):
+        user = world[name]
+        user.purpose(case_id, "looking around")
+        refused = user.post(
+            f"/cases/{case_id}/links", {"kind": "email", "canonical": "a@b.example"}
+        )
+        assert refused.status_code == 403 and "This is not open to you" in refused.text
+        last = world.audit()[-1]
+        assert (last.actor, last.action, last.outcome) == (name, "link.write", "denied")
+    principal = CasePrincipal("cw-ana", frozenset({"caseworker"}), NORTH)
+    assert world.cases.read_case(principal, case_id, why="test").links == ()
+
+
+_FIELD_TEXT = st.text(max_size=40)
+
+
+@given(
+    values=st.fixed_dictionaries(
+        {
+            "given_name": _FIELD_TEXT,
+            "citizenship": _FIELD_TEXT,
+            "recruitment_country": _FIELD_TEXT,
+            "control_methods": st.lists(_FIELD_TEXT, max_size=4),
+        }
+    ),
+    other=_FIELD_TEXT,
+)
+def test_the_fingerprint_sees_exactly_the_changed_fields(
+    values: dict[str, Any], other: str
+) -> None:
+    case_id = "a" * 32
+    was = cases_case.fingerprint(case_id, values)
+    assert cases_case._changed(case_id, was, values) == frozenset()
+    # spacing and order are not changes
+    respaced = {**values, "given_name": f"  {values['given_name']}\t"}
+    respaced["control_methods"] = list(reversed(values["control_methods"]))
+    assert cases_case._changed(case_id, was, respaced) == frozenset()
+    edited = {**values, "given_name": other}
+    expected = (
+        frozenset()
+        if other.replace("\r\n", "\n").strip() == values["given_name"].replace("\r\n", "\n").strip()
+        else frozenset({"given_name"})
+    )
+    assert cases_case._changed(case_id, was, edited) == expected
+    # another case's fingerprint does not fit
+    assert cases_case.fingerprint("b" * 32, values) != was
+
+
+_PROBLEM_FIELDS = {
+    "birth date",
+    "gender",
+    "citizenship",
+    "trafficking status",
+    "relationship to the trafficker",
+    "type of exploitation",
+    "methods of control",
+    "how she was recruited",
+    "online channels used to recruit her",
+    "online channels used to exploit her",
+    "country of recruitment",
+    "country of exploitation",
+}
+
+
+@given(was=st.text(max_size=200), text=st.text(max_size=30), codes=st.lists(st.text(max_size=20)))
+def test_any_form_input_is_judged_without_crashing_or_echoing(
+    was: str, text: str, codes: list[str]
+) -> None:
+    case_id = "c" * 32
+    person = {name: text for name in cases_case._person_values(PersonInput())}
+    context: dict[str, Any] = {name: codes for name in CONTEXT_PICKLISTS}
+    context.update(
+        trafficking_status=text,
+        relationship_to_trafficker=text,
+        recruitment_country=text,
+        exploitation_country=text,
+        vulnerability_notes=text,
+    )
+    for values in (person, context):
+        try:
+            changed = cases_case._changed(case_id, was, values)
+        except CasePageError as refused:
+            # the same plain words whatever was sent: nothing of it is echoed
+            assert refused.status == 422
+            assert (
+                refused.reason == "the correction form did not carry the values it was opened with"
+            )
+        else:
+            assert changed <= set(values)
+    problems = cases_case._person_problems(person) + cases_case._context_problems(context)
+    assert {problem.split(":")[0] for problem in problems} <= _PROBLEM_FIELDS

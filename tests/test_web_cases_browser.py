@@ -8,6 +8,7 @@ than skipping it. Synthetic people only.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -182,3 +183,32 @@ def test_caseworker_opens_a_new_case_with_picklists(p: Any) -> None:
     expect(p.locator("#caseload")).to_contain_text("Maravelle")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     p.screenshot(path=str(ARTIFACTS / "caseload.png"), full_page=True)
+
+
+def test_caseworker_corrects_her_details_and_links_her_case(p: Any, server: Served) -> None:
+    expect = playwright_api.expect
+    p.goto(f"/cases/{server.case_id}")
+    if p.locator("#purpose-form").count():  # when this test runs first, or alone
+        p.fill("#why", "correcting her details")
+        p.click("#purpose-form button")
+    expect(p.locator("#person")).to_contain_text("Synthetic")
+    expect(p.locator("#person-form")).to_be_hidden()  # folded away until asked for
+    p.click("#person-correct summary")
+    expect(p.locator("#fix-given_name")).to_have_value(NAME)
+    p.fill("#fix-family_name", "Corrected")
+    p.click("#person-form button[type=submit]")
+    expect(p.locator("h1")).to_contain_text(f"{NAME} Corrected")
+    expect(p.locator("#person")).to_contain_text(f"{NAME} Corrected")
+    # the same form sent again unchanged writes nothing
+    p.click("#person-correct summary")
+    p.click("#person-form button[type=submit]")
+    expect(p.locator("h1")).to_have_text("Nothing changed")
+    p.click("#unchanged a")
+    # a link: only the pseudonym is shown afterwards
+    p.select_option("#link-kind", "phone")
+    p.fill("#link-value", "+40799000111")
+    p.click("#link-form button[type=submit]")
+    expect(p.locator("#link-list code.pseudonym")).to_have_text(re.compile(r"^[0-9a-f]{12}$"))
+    expect(p.locator("body")).not_to_contain_text("+40799000111")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    p.screenshot(path=str(ARTIFACTS / "case-corrected.png"), full_page=True)

@@ -1182,13 +1182,24 @@ class CaseStore:
     def link_identifier(
         self, principal: Principal, case_id: str, kind: str, canonical: str, *, why: str
     ) -> str:
-        """Link the case to an identifier by pseudonym only; the raw value is never stored."""
+        """Link the case to an identifier by pseudonym only; the raw value is never stored.
+
+        Linking twice is one link (the second call is audited and returns the same pseudonym);
+        an erased case takes no new link (:class:`RecordErased`).
+        """
         token = self.pseudonym(kind, canonical)
         with self._tx() as session:
             case = self._case(session, case_id)
             self._authorize(principal, Action.LINK_WRITE, why, case)
-            session.add(CaseLink(case_id=case.id, kind=kind, pseudonym=token))
-            self._log(session, principal, Action.LINK_WRITE, case.id, why, f"{kind} link")
+            if case.erased_at is not None:
+                raise RecordErased(f"case {case.id} was erased: it takes no new link")
+            known = session.scalar(
+                select(CaseLink.id).where(CaseLink.case_id == case.id, CaseLink.pseudonym == token)
+            )
+            if known is None:
+                session.add(CaseLink(case_id=case.id, kind=kind, pseudonym=token))
+            detail = f"{kind} link" if known is None else f"{kind} link (already linked)"
+            self._log(session, principal, Action.LINK_WRITE, case.id, why, detail)
             return token
 
     def link_network(self, principal: Principal, case_id: str, network_id: str, *, why: str) -> str:

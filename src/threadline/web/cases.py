@@ -22,6 +22,7 @@ from threadline.web import cases_aggregates, cases_case
 from threadline.web.auth import check_csrf
 from threadline.web.cases_common import (
     CASE_ID,
+    CONTEXT_PICKLISTS,
     MAX_WHY,
     CasePageError,
     PageRoute,
@@ -48,16 +49,6 @@ router = APIRouter(prefix="/cases", include_in_schema=False, route_class=PageRou
 #: The most cases the caseload page lists (newest status change first); the rest are counted.
 MAX_LISTED = 200
 _COUNTRY = re.compile(r"[A-Z]{2}")
-
-CONTEXT_PICKLISTS = {
-    "trafficking_status": "vic_TraffickingStatus",
-    "relationship_to_trafficker": "vic_RelationshipToTrafficker",
-    "exploitation_types": "vic_TypeOfExploitation",
-    "control_methods": "vic_MethodsOfControl",
-    "recruitment_methods": "vic_MethodOfRecruitment",
-    "recruitment_apps": "vic_RecruitmentWebsitesAndApps",
-    "exploitation_apps": "vic_ExploitationWebsitesAndApps",
-}
 
 
 def install(app: FastAPI) -> None:

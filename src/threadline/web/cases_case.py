@@ -1,6 +1,7 @@
 """One case's page and its forms: person, context, her account, comments, consents, referrals,
-support plan, perpetrators, status, reassignment and erasure (behind a confirmation page), and
-what was shared under which consent.
+support plan, perpetrators, status, reassignment and erasure (behind a confirmation page), what
+was shared under which consent, corrections of her details and context after intake, and the
+pseudonymous links to the analysis.
 
 The page shows the case as the policy lets the user see it: in clear through the store's
 audited ``read_case`` (her caseworker, a supervisor), otherwise the pseudonymous view
@@ -10,7 +11,10 @@ same case and passed with every read and write; each form carries the session's 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -19,11 +23,20 @@ from starlette.responses import Response
 
 from threadline.cases.errors import CaseError
 from threadline.cases.policy import Action, Principal, Scope, decide
-from threadline.cases.store import CONSENT_PURPOSES, CaseStore, ServiceInfo
+from threadline.cases.store import (
+    CONSENT_PURPOSES,
+    LINK_KINDS,
+    CaseContext,
+    CaseStore,
+    CaseView,
+    PersonInput,
+    ServiceInfo,
+)
 from threadline.cases.vocab import SERVICE_TYPES
 from threadline.web.auth import check_csrf
 from threadline.web.cases_common import (
     CASE_ID,
+    CONTEXT_PICKLISTS,
     CasePageError,
     PageRoute,
     ask_purpose,
@@ -38,7 +51,7 @@ from threadline.web.cases_common import (
     store_of,
 )
 
-__all__ = ["CONSENT_PURPOSE_WORDS", "router"]
+__all__ = ["CONSENT_PURPOSE_WORDS", "LINK_KIND_WORDS", "fingerprint", "router"]
 
 router = APIRouter(prefix="/cases", include_in_schema=False, route_class=PageRoute)
 
@@ -50,6 +63,19 @@ _PURPOSE_WORDS = {
 #: The store's consent purposes in plain words.
 CONSENT_PURPOSE_WORDS = {
     purpose: _PURPOSE_WORDS.get(purpose, human(purpose)) for purpose in sorted(CONSENT_PURPOSES)
+}
+#: The store's link kinds in plain words.
+LINK_KIND_WORDS = {
+    kind: {
+        "network": "A network of the analysis (its id)",
+        "phone": "Phone number",
+        "email": "Email address",
+        "handle": "Messenger or social media handle",
+        "url": "Web address",
+        "crypto": "Crypto wallet",
+        "payment": "Payment handle",
+    }.get(kind, human(kind))
+    for kind in LINK_KINDS
 }
 _Csrf = Annotated[str, Form(max_length=128)]
 _Id = Annotated[str, Form(max_length=64)]
@@ -145,6 +171,7 @@ def case_page(
             "may_reassign": may_reassign,
             "may_erase": may_erase,
             "perpetrator_roles": options("per_RoleInProcess"),
+            **correction_forms(case),
         },
     )
 
@@ -372,3 +399,337 @@ def erase(
     with refusals():
         store_of(request).erase(principal, case_id, why=why.strip())
     return private_page(request, "cases/erased.html", {"case_id": case_id})
+
+
+# ---- corrections after intake ----------------------------------------------------------------
+# The forms carry a fingerprint of the values they were opened with (``was``), so the write
+# names only the fields the caseworker changed: an unchanged field is not sealed again, the audit
+# entry names only what changed, a colleague's correction of another field made meanwhile is not
+# undone, and "nothing changed" needs no read and writes nothing. The digests hide nothing the
+# page does not already show in clear; they only compare.
+
+_CONTEXT_SINGLE = ("trafficking_status", "relationship_to_trafficker")
+_COUNTRY_FIELDS = ("recruitment_country", "exploitation_country")
+_LABELS = {
+    "given_name": "given name",
+    "family_name": "family name",
+    "birth_date": "birth date",
+    "primary_language": "language",
+    "identity_number": "identity document number",
+    "trafficking_status": "trafficking status",
+    "relationship_to_trafficker": "relationship to the trafficker",
+    "exploitation_types": "type of exploitation",
+    "control_methods": "methods of control",
+    "recruitment_methods": "how she was recruited",
+    "recruitment_apps": "online channels used to recruit her",
+    "exploitation_apps": "online channels used to exploit her",
+    "recruitment_country": "country of recruitment",
+    "exploitation_country": "country of exploitation",
+    "vulnerability_notes": "notes",
+}
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_SPLIT = re.compile(r"[,\s]+")
+FormValues = Mapping[str, str | Sequence[str]]
+
+_Short = Annotated[str, Form(max_length=200)]
+_Codes = Annotated[list[str] | None, Form()]
+_Was = Annotated[str, Form(max_length=2000)]
+
+
+def _country_codes(value: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.upper() for c in _SPLIT.split(value.strip()) if c))
+
+
+def _normal(name: str, value: str | Sequence[str]) -> str:
+    """A field's value as compared: spacing, line endings, case of country codes and the order
+    of a multiselect do not count as a change."""
+    if not isinstance(value, str):
+        return "\n".join(sorted({code.strip() for code in value if code.strip()}))
+    if name == "citizenship":
+        return ",".join(_country_codes(value))
+    text = value.replace("\r\n", "\n").strip()
+    return text.upper() if name in _COUNTRY_FIELDS else text
+
+
+def fingerprint(case_id: str, values: FormValues) -> str:
+    """The ``was`` field of a correction form: per field, a digest of its value on this case."""
+    parts = []
+    for name in sorted(values):
+        seed = f"{case_id}\x00{name}\x00{_normal(name, values[name])}".encode()
+        parts.append(f"{name}:{hashlib.sha256(seed).hexdigest()[:16]}")
+    return " ".join(parts)
+
+
+def _changed(case_id: str, was: str, submitted: FormValues) -> frozenset[str]:
+    """The fields whose value differs from the one the form was opened with."""
+    before = dict(part.split(":", 1) for part in was.split() if ":" in part)
+    if set(before) != set(submitted):
+        raise CasePageError(
+            422,
+            "This form is out of date",
+            "the correction form did not carry the values it was opened with",
+            "Open the case again and make the correction there.",
+        )
+    now = dict(part.split(":", 1) for part in fingerprint(case_id, submitted).split())
+    return frozenset(name for name in submitted if before[name] != now[name])
+
+
+def _person_values(person: PersonInput) -> dict[str, str]:
+    """The person's fields as the correction form shows them."""
+    return {
+        "given_name": person.given_name or "",
+        "family_name": person.family_name or "",
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "gender": person.gender or "",
+        "citizenship": ", ".join(person.citizenship),
+        "primary_language": person.primary_language or "",
+        "phone": person.phone or "",
+        "email": person.email or "",
+        "identity_number": person.identity_number or "",
+    }
+
+
+def _context_values(context: CaseContext) -> dict[str, str | Sequence[str]]:
+    """The context's fields as the correction form shows them."""
+    values: dict[str, str | Sequence[str]] = {
+        name: list(getattr(context, name))
+        for name in CONTEXT_PICKLISTS
+        if name not in _CONTEXT_SINGLE
+    }
+    for name in (*_CONTEXT_SINGLE, *_COUNTRY_FIELDS, "vulnerability_notes"):
+        values[name] = getattr(context, name) or ""
+    return values
+
+
+def _person_problems(values: Mapping[str, str]) -> list[str]:
+    """What cannot be used in a person form, by field (never the value: it may be personal)."""
+    problems = []
+    if values["birth_date"].strip():
+        try:
+            date.fromisoformat(values["birth_date"].strip())
+        except ValueError:
+            problems.append("birth date: not a date (YYYY-MM-DD)")
+    gender = values["gender"].strip()
+    if gender and gender not in {code for code, _ in options("prs_Gender")}:
+        problems.append("gender: not one of the choices")
+    if not all(_COUNTRY.fullmatch(c) for c in _country_codes(values["citizenship"])):
+        problems.append("citizenship: two-letter country codes (ISO 3166), separated by commas")
+    return problems
+
+
+def _context_problems(values: FormValues) -> list[str]:
+    """What cannot be used in a context form, by field (never the value)."""
+    problems = []
+    for name, field in CONTEXT_PICKLISTS.items():
+        allowed = {code for code, _ in options(field)}
+        value = values[name]
+        chosen = [value] if isinstance(value, str) else list(value)
+        if any(code.strip() and code.strip() not in allowed for code in chosen):
+            problems.append(f"{_LABELS[name]}: not one of the choices")
+    for name in _COUNTRY_FIELDS:
+        code = _normal(name, values[name])
+        if code and not _COUNTRY.fullmatch(code):
+            problems.append(f"{_LABELS[name]}: two letters (ISO 3166), e.g. RO")
+    return problems
+
+
+def _form_context() -> dict[str, object]:
+    """The picklists of the correction forms (the same as /cases/new)."""
+    return {
+        "genders": options("prs_Gender"),
+        "picklists": {name: options(field) for name, field in CONTEXT_PICKLISTS.items()},
+    }
+
+
+def _form_again(
+    request: Request,
+    case_id: str,
+    section: Literal["person", "context"],
+    values: FormValues,
+    was: str,
+    problems: list[str],
+) -> Response:
+    """The correction form once more, as sent, with what to fix (422): nothing was written."""
+    return private_page(
+        request,
+        "cases/correct.html",
+        {
+            **_form_context(),
+            "case_id": case_id,
+            "section": section,
+            "values": values,
+            "was": was,
+            "problems": problems,
+        },
+        422,
+    )
+
+
+def _nothing_changed(request: Request, case_id: str) -> Response:
+    return private_page(request, "cases/unchanged.html", {"case_id": case_id})
+
+
+def _one(value: str) -> str | None:
+    return value.strip() or None
+
+
+@router.post("/{case_id}/person")
+def correct_person(
+    request: Request,
+    case_id: str,
+    was: _Was = "",
+    csrf: _Csrf = "",
+    given_name: _Short = "",
+    family_name: _Short = "",
+    birth_date: Annotated[str, Form(max_length=20)] = "",
+    gender: _Short = "",
+    citizenship: _Short = "",
+    primary_language: Annotated[str, Form(max_length=20)] = "",
+    phone: _Short = "",
+    email: _Short = "",
+    identity_number: _Short = "",
+) -> Response:
+    """Correct her details: only the fields changed in the form are written (and audited)."""
+    principal = page_principal(request)
+    check_csrf(request, csrf)
+    why = _purpose(request, principal, _checked_id(case_id))
+    values = {
+        "given_name": given_name,
+        "family_name": family_name,
+        "birth_date": birth_date,
+        "gender": gender,
+        "citizenship": citizenship,
+        "primary_language": primary_language,
+        "phone": phone,
+        "email": email,
+        "identity_number": identity_number,
+    }
+    changed = _changed(case_id, was, values)
+    problems = _person_problems(values)
+    if problems:
+        return _form_again(request, case_id, "person", values, was, problems)
+    if not changed:
+        return _nothing_changed(request, case_id)
+    person = PersonInput(
+        given_name=_one(given_name),
+        family_name=_one(family_name),
+        birth_date=parse_date(birth_date, "birth date"),
+        email=_one(email),
+        phone=_one(phone),
+        identity_number=_one(identity_number),
+        gender=_one(gender),
+        citizenship=_country_codes(citizenship),
+        primary_language=_one(primary_language),
+    )
+    with refusals():
+        store_of(request).update_person(principal, case_id, person, why=why, fields=changed)
+    return _back(case_id, "person")
+
+
+@router.post("/{case_id}/context")
+def correct_context(
+    request: Request,
+    case_id: str,
+    was: _Was = "",
+    csrf: _Csrf = "",
+    trafficking_status: _Short = "",
+    relationship_to_trafficker: _Short = "",
+    exploitation_types: _Codes = None,
+    control_methods: _Codes = None,
+    recruitment_methods: _Codes = None,
+    recruitment_apps: _Codes = None,
+    exploitation_apps: _Codes = None,
+    recruitment_country: Annotated[str, Form(max_length=2)] = "",
+    exploitation_country: Annotated[str, Form(max_length=2)] = "",
+    vulnerability_notes: Annotated[str, Form(max_length=100_000)] = "",
+) -> Response:
+    """Correct what happened: only the fields changed in the form are written (and audited)."""
+    principal = page_principal(request)
+    check_csrf(request, csrf)
+    why = _purpose(request, principal, _checked_id(case_id))
+    chosen = {
+        "exploitation_types": exploitation_types or [],
+        "control_methods": control_methods or [],
+        "recruitment_methods": recruitment_methods or [],
+        "recruitment_apps": recruitment_apps or [],
+        "exploitation_apps": exploitation_apps or [],
+    }
+    values: dict[str, str | Sequence[str]] = {
+        "trafficking_status": trafficking_status,
+        "relationship_to_trafficker": relationship_to_trafficker,
+        **chosen,
+        "recruitment_country": recruitment_country,
+        "exploitation_country": exploitation_country,
+        "vulnerability_notes": vulnerability_notes,
+    }
+    changed = _changed(case_id, was, values)
+    problems = _context_problems(values)
+    if problems:
+        return _form_again(request, case_id, "context", values, was, problems)
+    if not changed:
+        return _nothing_changed(request, case_id)
+
+    def codes(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(code.strip() for code in chosen[name] if code.strip()))
+
+    context = CaseContext(
+        trafficking_status=_one(trafficking_status),
+        relationship_to_trafficker=_one(relationship_to_trafficker),
+        recruitment_methods=codes("recruitment_methods"),
+        recruitment_apps=codes("recruitment_apps"),
+        control_methods=codes("control_methods"),
+        exploitation_types=codes("exploitation_types"),
+        exploitation_apps=codes("exploitation_apps"),
+        recruitment_country=_one(recruitment_country.upper()),
+        exploitation_country=_one(exploitation_country.upper()),
+        vulnerability_notes=_one(vulnerability_notes),
+    )
+    with refusals():
+        store_of(request).update_context(principal, case_id, context, why=why, fields=changed)
+    return _back(case_id, "context")
+
+
+# ---- links to the analysis -------------------------------------------------------------------
+
+
+@router.post("/{case_id}/links")
+def link_identifier(
+    request: Request,
+    case_id: str,
+    kind: _Id = "",
+    canonical: Annotated[str, Form(max_length=500)] = "",
+    csrf: _Csrf = "",
+) -> Response:
+    """Link the case to an identifier or network of the analysis: the store keeps (and the page
+    shows) only the organisation's pseudonym of it, never the value typed."""
+    principal = page_principal(request)
+    check_csrf(request, csrf)
+    why = _purpose(request, principal, _checked_id(case_id))
+    if kind not in LINK_KINDS:
+        raise CasePageError(
+            422, "Some of the form could not be used", "kind: choose one of the list"
+        )
+    value = canonical.strip()
+    if not value:
+        raise CasePageError(
+            422,
+            "Some of the form could not be used",
+            "value: write it as the analysis shows it, e.g. +12125550123",
+        )
+    with refusals():
+        store_of(request).link_identifier(principal, case_id, kind, value, why=why)
+    return _back(case_id, "links")
+
+
+def correction_forms(case: CaseView) -> dict[str, object]:
+    """What the case page needs for its correction and link forms."""
+    person = _person_values(case.person)
+    context = _context_values(case.context)
+    return {
+        **_form_context(),
+        "person_values": person,
+        "person_was": fingerprint(case.id, person),
+        "context_values": context,
+        "context_was": fingerprint(case.id, context),
+        "link_kinds": LINK_KIND_WORDS,
+    }

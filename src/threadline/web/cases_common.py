@@ -38,8 +38,20 @@ from threadline.cases.store import CaseStore
 from threadline.web.auth import SESSION_COOKIE, principal_of
 from threadline.web.templating import render
 
+#: Context form field -> HTCDS picklist, for /cases/new and the correction form.
+CONTEXT_PICKLISTS = {
+    "trafficking_status": "vic_TraffickingStatus",
+    "relationship_to_trafficker": "vic_RelationshipToTrafficker",
+    "exploitation_types": "vic_TypeOfExploitation",
+    "control_methods": "vic_MethodsOfControl",
+    "recruitment_methods": "vic_MethodOfRecruitment",
+    "recruitment_apps": "vic_RecruitmentWebsitesAndApps",
+    "exploitation_apps": "vic_ExploitationWebsitesAndApps",
+}
+
 __all__ = [
     "CASE_ID",
+    "CONTEXT_PICKLISTS",
     "MAX_WHY",
     "CasePageError",
     "PageRoute",
