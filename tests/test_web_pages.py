@@ -277,3 +277,54 @@ def test_search_reads_any_written_form(client: TestClient) -> None:
     none = client.get("/search", params={"q": "nobody@nowhere.example"})
     assert 'id="no-match"' in none.text
     assert client.get("/search").status_code == 200
+
+
+def test_network_view_is_the_same_for_a_large_network(
+    workspace: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A network too large to name its posts in the query is joined instead: same view, and
+    its personas are those of the link stage's profile (names and ages as it reads them)."""
+    from threadline.link.rank import PostFacts, personas_of
+    from threadline.web import reader as reader_module
+
+    path, _ = workspace
+    page_reader = reader_module.WorkspaceReader(path)
+    try:
+        with Workspace.open(path, read_only=True) as ws:
+            network = ws.engine.scalar(
+                "SELECT network_id FROM networks ORDER BY posts DESC, network_id LIMIT 1"
+            )
+            posts = ws.engine.fetchall(
+                """SELECT p.id, p.posted_at, p.author FROM network_posts n
+                   JOIN posts p ON p.id = n.post_id WHERE n.network_id = ? ORDER BY p.id""",
+                [network],
+            )
+            found = ws.engine.fetchall(
+                """SELECT i.post_id, i.kind, i.canonical FROM network_posts n
+                   JOIN identifiers i ON i.post_id = n.post_id
+                   WHERE n.network_id = ? AND i.kind IN ('name', 'age')
+                   ORDER BY i.post_id, i.field DESC, i.start_offset, i.end_offset, i.kind""",
+                [network],
+            )
+        listed = page_reader.network_view(network)
+        monkeypatch.setattr(reader_module, "_LISTED_POSTS", 1)
+        joined = page_reader.network_view(network)
+    finally:
+        page_reader.close()
+    assert listed == joined
+    assert len(listed.activity) == len(listed.personas) == len(posts) >= 2
+    assert any(e["data"].get("kind") == "template" for e in listed.graph)
+    assert any(kind == "name" for _, kind, _ in found)
+    facts = [
+        PostFacts(
+            post_id,
+            posted_at,
+            None,
+            None,
+            author,
+            ages=tuple(int(c) for p, k, c in found if p == post_id and k == "age"),
+            names=tuple(dict.fromkeys(c for p, k, c in found if p == post_id and k == "name")),
+        )
+        for post_id, posted_at, author in posts
+    ]
+    assert [label for _, label in listed.personas] == personas_of(facts)

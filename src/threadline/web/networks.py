@@ -78,7 +78,8 @@ def network_page(request: Request, network_id: str) -> Response:
     if item is None:
         raise HTTPException(404, f"no network {network_id!r} in this workspace")
     audit(request, "network.view", f"network:{network_id}")
-    activity = reader.network_activity(network_id)
+    view = reader.network_view(network_id)
+    activity = view.activity
     places = {loc: resolve(loc) for _, loc, _ in activity if loc}
     stops = circuit((when, places.get(loc or "")) for when, loc, _ in activity)
     bars = timeline(when for when, _, _ in activity)
@@ -90,10 +91,10 @@ def network_page(request: Request, network_id: str) -> Response:
             "net": item,
             "factors": factors,
             "bars": bars,
-            "lanes": persona_lanes(reader.network_personas(network_id), bars),
+            "lanes": persona_lanes(view.personas, bars),
             "stops": stops,
             "circuit": [stop.to_dict() for stop in stops],
-            "graph": reader.network_graph(network_id),
+            "graph": view.graph,
             "labels": _labels_of(request, network_id),
             "label_names": LABELS,
         },

@@ -22,7 +22,7 @@ from threadline.steps.link import find, load_network, load_networks
 from threadline.summary import WorkspaceSummary, summarize
 from threadline.workspace import Workspace
 
-__all__ = ["ClusterPage", "PostPage", "WorkspaceReader"]
+__all__ = ["ClusterPage", "NetworkView", "PostPage", "WorkspaceReader"]
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,7 @@ class WorkspaceReader:
                 pattern=pattern,
                 place=city,
                 order_by=order_by,
+                members=False,
             )
 
     def network_count(self) -> int:
@@ -227,87 +228,126 @@ class WorkspaceReader:
         with self._session() as ws:
             return load_network(ws, network_id)
 
-    def network_graph(self, network_id: str, limit: int = 300) -> list[dict[str, Any]]:
-        """Cytoscape elements: the network's posts (at most ``limit``) and the contacts and
-        templates they share, with an edge from each post to each."""
-        with self._session() as ws:
-            rows = ws.engine.fetchall(
-                """SELECT n.post_id, i.kind, i.canonical FROM network_posts n
-                   JOIN identifiers i ON i.post_id = n.post_id
-                   WHERE n.network_id = ? AND i.kind IN
-                         ('phone', 'email', 'handle', 'payment', 'crypto', 'url')
-                   UNION ALL
-                   SELECT n.post_id, 'template', m.cluster_id FROM network_posts n
-                   JOIN cluster_members m ON m.post_id = n.post_id WHERE n.network_id = ?""",
-                [network_id, network_id],
-            )
-        posts = sorted({post for post, _, _ in rows})[:limit]
-        kept = set(posts)
-        elements: list[dict[str, Any]] = [
-            {"data": {"id": f"post:{post}", "label": post, "kind": "post"}} for post in posts
-        ]
-        seen: set[str] = set()
-        for post, kind, value in rows:
-            if post not in kept:
-                continue
-            node = f"{kind}:{value}"
-            if node not in seen:
-                seen.add(node)
-                elements.append({"data": {"id": node, "label": value, "kind": kind}})
-            elements.append({"data": {"source": f"post:{post}", "target": node}})
-        return elements
-
-    def network_activity(
-        self, network_id: str
-    ) -> list[tuple[datetime | None, str | None, str | None]]:
-        """``(posted_at, location, author)`` of every post of a network."""
-        with self._session() as ws:
-            rows = ws.engine.fetchall(
-                """SELECT p.posted_at, p.location, p.author FROM network_posts n
-                   JOIN posts p ON p.id = n.post_id WHERE n.network_id = ?""",
-                [network_id],
-            )
-        return [(a, b, c) for a, b, c in rows]
-
-    def network_personas(self, network_id: str) -> list[tuple[datetime | None, str | None]]:
-        """``(posted_at, persona)`` of every post of a network, personas labelled as the
-        network's profile labels them (:func:`threadline.link.rank.personas_of`)."""
+    def network_view(self, network_id: str, graph_limit: int = 300) -> NetworkView:
+        """Activity, persona lanes and graph of a network, from one read of its posts and one
+        of their identifiers (each read of the identifiers table is a scan: at 1M posts the
+        page would otherwise pay for it once per chart)."""
         with self._session() as ws:
             posts = ws.engine.fetchall(
-                """SELECT p.id, p.posted_at, p.author FROM network_posts n
+                """SELECT p.id, p.posted_at, p.location, p.author FROM network_posts n
                    JOIN posts p ON p.id = n.post_id WHERE n.network_id = ? ORDER BY p.id""",
                 [network_id],
             )
-            found = ws.engine.fetchall(
-                """SELECT i.post_id, i.kind, i.canonical FROM network_posts n
-                   JOIN identifiers i ON i.post_id = n.post_id
-                   WHERE n.network_id = ? AND i.kind IN ('name', 'age')
-                   ORDER BY i.post_id, i.field DESC, i.start_offset, i.end_offset, i.kind""",
-                [network_id],
-            )
-        names: dict[str, list[str]] = {}
-        ages: dict[str, list[int]] = {}
-        for post_id, kind, canonical in found:
-            if kind == "name":
-                names.setdefault(post_id, []).append(canonical)
-            else:
-                ages.setdefault(post_id, []).append(int(canonical))
-        facts = [
-            PostFacts(
-                post_id,
-                posted_at,
-                None,
-                None,
-                author,
-                ages=tuple(ages.get(post_id, ())),
-                names=tuple(dict.fromkeys(names.get(post_id, ()))),
-            )
-            for post_id, posted_at, author in posts
-        ]
-        return [
-            (post.posted_at, label) for post, label in zip(facts, personas_of(facts), strict=True)
-        ]
+            post_ids = [row[0] for row in posts]
+            found = _identifiers_of(ws, network_id, post_ids)
+            templates = _templates_of(ws, network_id)
+        return NetworkView(
+            activity=[(posted_at, location, author) for _, posted_at, location, author in posts],
+            personas=_personas(posts, found),
+            graph=_graph(found, templates, graph_limit),
+        )
 
     def find(self, query: str) -> dict[str, Any]:
         with self._session() as ws:
             return find(ws, query)
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """What a network's page draws besides its profile."""
+
+    #: ``(posted_at, location, author)`` of every post.
+    activity: list[tuple[datetime | None, str | None, str | None]]
+    #: ``(posted_at, persona)`` of every post, personas labelled as the network's profile
+    #: labels them (:func:`threadline.link.rank.personas_of`).
+    personas: list[tuple[datetime | None, str | None]]
+    #: Cytoscape elements: posts (at most the limit), the contacts and templates they share.
+    graph: list[dict[str, Any]]
+
+
+#: Contact kinds drawn in a network's graph; names and ages make its personas.
+_GRAPH_KINDS = ("phone", "email", "handle", "payment", "crypto", "url")
+_PERSONA_KINDS = ("name", "age")
+#: Up to this many posts are named in the query itself (DuckDB filters the scan with them);
+#: a larger network is joined instead.
+_LISTED_POSTS = 5000
+
+
+def _identifiers_of(
+    ws: Workspace, network_id: str, post_ids: list[str]
+) -> list[tuple[str, str, str]]:
+    """``(post_id, kind, canonical)`` of the graph's and personas' kinds on a network's posts,
+    in the order the link stage reads them."""
+    if not post_ids:
+        return []
+    kinds = ", ".join(f"'{kind}'" for kind in (*_GRAPH_KINDS, *_PERSONA_KINDS))
+    order = "ORDER BY i.post_id, i.field DESC, i.start_offset, i.end_offset, i.kind"
+    if len(post_ids) <= _LISTED_POSTS:
+        marks = ", ".join("?" * len(post_ids))
+        sql = f"""SELECT i.post_id, i.kind, i.canonical FROM identifiers i
+                  WHERE i.post_id IN ({marks}) AND i.kind IN ({kinds}) {order}"""
+        params: list[str] = post_ids
+    else:
+        sql = f"""SELECT i.post_id, i.kind, i.canonical FROM network_posts n
+                  JOIN identifiers i ON i.post_id = n.post_id
+                  WHERE n.network_id = ? AND i.kind IN ({kinds}) {order}"""
+        params = [network_id]
+    return [(a, b, c) for a, b, c in ws.engine.fetchall(sql, params)]
+
+
+def _templates_of(ws: Workspace, network_id: str) -> list[tuple[str, str]]:
+    """``(post_id, cluster_id)`` of a network's clustered posts."""
+    rows = ws.engine.fetchall(
+        """SELECT m.post_id, m.cluster_id FROM network_posts n
+           JOIN cluster_members m ON m.post_id = n.post_id WHERE n.network_id = ?
+           ORDER BY m.post_id""",
+        [network_id],
+    )
+    return [(a, b) for a, b in rows]
+
+
+def _personas(
+    posts: list[tuple[Any, ...]], found: list[tuple[str, str, str]]
+) -> list[tuple[datetime | None, str | None]]:
+    names: dict[str, list[str]] = {}
+    ages: dict[str, list[int]] = {}
+    for post_id, kind, canonical in found:
+        if kind == "name":
+            names.setdefault(post_id, []).append(canonical)
+        elif kind == "age":
+            ages.setdefault(post_id, []).append(int(canonical))
+    facts = [
+        PostFacts(
+            post_id,
+            posted_at,
+            None,
+            None,
+            author,
+            ages=tuple(ages.get(post_id, ())),
+            names=tuple(dict.fromkeys(names.get(post_id, ()))),
+        )
+        for post_id, posted_at, _, author in posts
+    ]
+    return [(post.posted_at, label) for post, label in zip(facts, personas_of(facts), strict=True)]
+
+
+def _graph(
+    found: list[tuple[str, str, str]], templates: list[tuple[str, str]], limit: int
+) -> list[dict[str, Any]]:
+    rows = [row for row in found if row[1] in _GRAPH_KINDS]
+    rows += [(post, "template", cluster) for post, cluster in templates]
+    posts = sorted({post for post, _, _ in rows})[:limit]
+    kept = set(posts)
+    elements: list[dict[str, Any]] = [
+        {"data": {"id": f"post:{post}", "label": post, "kind": "post"}} for post in posts
+    ]
+    seen: set[str] = set()
+    for post, kind, value in rows:
+        if post not in kept:
+            continue
+        node = f"{kind}:{value}"
+        if node not in seen:
+            seen.add(node)
+            elements.append({"data": {"id": node, "label": value, "kind": kind}})
+        elements.append({"data": {"source": f"post:{post}", "target": node}})
+    return elements
