@@ -770,3 +770,68 @@ def test_template_literals_hold_no_identifiers() -> None:
             assert set(re.findall(r"\d+", literal)) <= {"24", "7", "100"}, literal
             assert not re.search(r"[@$€]|\.(com|net|me)\b|https?:", literal), literal
             assert not any(re.search(rf"\b{name}\b", literal) for name in city_names), literal
+
+
+def test_a_controllers_voice_adds_no_identifier_name_or_indicator() -> None:
+    """Sign-off lines and sentence tails are plain words: extraction and screening truths hold."""
+    from threadline import screen
+    from threadline.extract import extract
+    from threadline.extract.name import first_names
+    from threadline.synth import templates
+
+    # The capitalised words of a sign-off line are not first names a reader could take.
+    capitalised = {*templates.VOICE_ADJECTIVES, *templates.VOICE_NOUNS}
+    assert not capitalised & {name.lower() for name in first_names()}
+    lines = [
+        "".join(templates.signed_with(adjective, noun, tagline).parts)
+        for adjective, noun, tagline in itertools.product(
+            templates.VOICE_ADJECTIVES, templates.VOICE_NOUNS, templates.VOICE_TAGLINES
+        )
+    ]
+    assert len(set(lines)) == 20 * 16 * 12
+    tailed = [
+        "".join(templates.with_tail(block, tail).parts)
+        for pool in templates.NETWORK_SECTIONS.values()
+        for block in pool
+        for tail in templates.VOICE_TAILS
+    ]
+    for text in lines + tailed:
+        assert not [i for i in extract(text) if i.kind not in {"price", "age"}], text
+    for text in lines:
+        assert not extract(text), text
+        assert not screen(text).flags, text
+
+
+def test_with_tail_keeps_slots_signals_and_punctuation() -> None:
+    from threadline.synth.templates import phrase, with_tail
+
+    block = phrase("Text my manager at {phone} now!!", "third_party_contact")
+    tailed = with_tail(block, " trust me")
+    assert tailed.parts == ("Text my manager at ", "phone", " now trust me!!")
+    assert tailed.signals == block.signals
+    ends_in_slot = phrase("Book now: {phone}")
+    assert with_tail(ends_in_slot, " trust me") is ends_in_slot
+    no_stop = phrase("Late night specials")
+    assert with_tail(no_stop, " trust me") is no_stop
+
+
+def test_each_network_template_signs_off_its_own_way(
+    corpus: tuple[list[Post], CorpusGenerator],
+) -> None:
+    from threadline.synth.templates import VOICE_NOUNS
+
+    nouns = "|".join(noun.capitalize() for noun in VOICE_NOUNS)
+    sign_off = re.compile(rf"\b(\w+ (?:{nouns})): ")
+    by_template: dict[str, set[str]] = defaultdict(set)
+    for record, truth in corpus[0]:
+        found = sign_off.findall(record["text"])
+        if truth.category == "network":
+            assert len(found) <= 1, record["text"]  # a typo may alter the line, not duplicate it
+            by_template[truth.template].update(found)
+        else:
+            assert not found, (truth.category, record["text"])
+    assert len(by_template) >= 10
+    assert all(len(lines) <= 2 for lines in by_template.values())  # one line (or its typo)
+    lines = [min(lines) for lines in by_template.values() if lines]
+    assert len(lines) >= 0.9 * len(by_template)  # every template signs (a typo may hide one)
+    assert len(set(lines)) >= 0.9 * len(lines)

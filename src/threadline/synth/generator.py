@@ -101,7 +101,13 @@ from threadline.synth.templates import (
     NETWORK_TITLES,
     SCAM_SECTIONS,
     SCAM_TITLES,
+    VOICE_ADJECTIVES,
+    VOICE_NOUNS,
+    VOICE_TAGLINES,
+    VOICE_TAILS,
     Phrase,
+    signed_with,
+    with_tail,
 )
 from threadline.synth.vocab import (
     CA_AREA_CODES,
@@ -608,8 +614,16 @@ class _Network(_Actor):
         if rng.random() < 0.3:  # this template puts the contact first
             names.remove("contact")
             names.insert(1, "contact")
+        # The controller's own voice: two sentences ended its own way, and a sign-off line.
+        tailed = set(rng.sample(names, 2))
+        tail = pick(rng, VOICE_TAILS)
+        sign_off = signed_with(
+            pick(rng, VOICE_ADJECTIVES), pick(rng, VOICE_NOUNS), pick(rng, VOICE_TAGLINES)
+        )
         sections: list[tuple[str, tuple[Phrase, ...]]] = []
         for name in names:
+            if name == "close":
+                sections.append(("signature", (sign_off,)))
             if name == "email":
                 pool: Sequence[Phrase] = INDEPENDENT_EMAIL
             else:
@@ -622,7 +636,10 @@ class _Network(_Actor):
                     or ("payment" in p.slots and self.payment is not None)
                 ]
             count = min(len(pool), pick(rng, (1, 2, 2, 3)))
-            sections.append((name, tuple(rng.sample(list(pool), count))))
+            chosen = tuple(rng.sample(list(pool), count))
+            if name in tailed:
+                chosen = tuple(with_tail(option, tail) for option in chosen)
+            sections.append((name, chosen))
         titles = tuple(rng.sample(NETWORK_TITLES, 2))
         return _NetTemplate(
             f"{self.id}-t{number}", titles, tuple(sections), pick(rng, (" ", "\n", " ", "\n\n"))

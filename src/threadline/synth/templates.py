@@ -172,6 +172,61 @@ NETWORK_SECTIONS: Final[dict[str, tuple[Phrase, ...]]] = {
 #: the generator's probabilities.
 NETWORK_CORE: Final = ("open", "intro", "third", "service", "rates", "contact", "close")
 
+# --- a controller's own voice ------------------------------------------------------------------
+# Every network template draws its sentences from the shared pools above, like boilerplate; on
+# top of them each controller writes in their own words: a sign-off line of its own and a few
+# sentences ended its own way. Without this, thousands of networks drawing 7-10 sentences from
+# pools of 3-7 would write the same ad verbatim by chance (at 1M posts, tens of thousands of
+# template pairs shared five of seven sentences), and a truth that calls such texts different
+# templates measures luck, not clustering. None of these words is an identifier, a first name
+# or an indicator (tests check it), so extraction and screening truths are unchanged.
+
+#: Sign-off lines are "<Adjective> <Noun>: <tagline>." (20 x 16 x 12 = 3,840 of them).
+VOICE_ADJECTIVES: Final = (
+    "midnight", "silver", "sapphire", "lunar", "satin", "cobalt", "copper", "onyx", "saffron",
+    "marble", "gilded", "moonlit", "polished", "hidden", "secret", "frosted", "twilight",
+    "crimson", "topaz", "bronze",
+)  # fmt: skip
+VOICE_NOUNS: Final = (
+    "lounge", "garden", "palace", "studio", "retreat", "haven", "parlor", "suite", "oasis",
+    "boutique", "gallery", "terrace", "lantern", "cabin", "manor", "villa",
+)  # fmt: skip
+VOICE_TAGLINES: Final = (
+    "your escape from the ordinary",
+    "where every visit feels like the first",
+    "the finest company around",
+    "treat yourself this evening",
+    "quality over quantity",
+    "making memories one visit at a time",
+    "we aim to delight",
+    "an unforgettable evening awaits",
+    "come see what the buzz is about",
+    "comfort and class",
+    "for the man with taste",
+    "a little luxury goes a long way",
+)
+#: Words a controller ends some sentences with, before the final punctuation.
+VOICE_TAILS: Final = (
+    " as always", " every time", " guaranteed", " no exceptions", " trust me", " you will see",
+    " promise", " of course", " all day", " believe it", " for sure", " without fail",
+)  # fmt: skip
+
+
+def signed_with(adjective: str, noun: str, tagline: str) -> Phrase:
+    """A controller's sign-off line (no slot, no signal)."""
+    return phrase(f"{adjective.capitalize()} {noun.capitalize()}: {tagline}.")
+
+
+def with_tail(block: Phrase, tail: str) -> Phrase:
+    """``block`` with ``tail`` before its final punctuation; a block that does not end in
+    literal punctuation (it ends with a slot) is returned as it is."""
+    last = block.parts[-1]
+    stripped = last.rstrip(".!?")
+    if stripped == last:
+        return block
+    return Phrase((*block.parts[:-1], stripped + tail + last[len(stripped) :]), block.signals)
+
+
 # --- scam blasts -------------------------------------------------------------------------------
 
 SCAM_TITLES: Final = _pool(
