@@ -820,6 +820,10 @@ class _Scam(_Actor):
             sections.append("contact_handle")
         sections.append("close")
         self.blocks = [_pick(rng, SCAM_SECTIONS[name]) for name in sections]
+        # The operator's own voice (as a network's): two sentences ended its own way.
+        tail = pick(rng, VOICE_TAILS)
+        for index in rng.sample(range(len(self.blocks)), 2):
+            self.blocks[index] = with_tail(self.blocks[index], tail)
         self.title = _pick(rng, SCAM_TITLES)
         self.sep = pick(rng, (" ", "\n"))
         self.title_compiled = compile_blocks((self.title,))
