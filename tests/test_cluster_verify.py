@@ -174,3 +174,65 @@ def test_template_of_aligns_member_texts_to_the_medoid() -> None:
     result = template_of(texts, 1, 0.5)
     assert result.template == f"hi i am {SLOT} call now"
     assert [fill[0] for fill in result.fillers] == ["Ana,", "Bo,", "Cy,"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    docs=st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=12), min_size=4, max_size=30),
+    data=st.data(),
+)
+def test_attach_scores_clusters_in_chunks_exactly(
+    docs: list[list[int]], data: st.DataObject
+) -> None:
+    """Clusters are profiled a chunk at a time to bound memory: any chunk size, and labels far
+    above the document count (an update keeps global labels), give the same attachment."""
+    shingles, weights = _docs(*(" ".join(_word(w) for w in words) for words in docs))
+    count = shingles.doc_count
+    labels = np.array(
+        data.draw(st.lists(st.integers(-1, 4), min_size=count, max_size=count)), dtype=np.int64
+    )
+    labels = np.where(labels >= 0, labels * 7 + 3 * count, -1)
+    pairs = np.array(
+        data.draw(
+            st.lists(
+                st.tuples(st.integers(0, count - 1), st.integers(0, count - 1)),
+                min_size=1,
+                max_size=60,
+            )
+        ),
+        dtype=np.int64,
+    )
+    # With no bar every candidate fits and the best-covering cluster wins: any profile built
+    # from part of a cluster would change which.
+    bars = [(0.0, 0.0), (0.2, 0.5)]
+    whole = [verify.attach(shingles, weights, labels, pairs, low, 2, ratio) for low, ratio in bars]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verify, "_CHUNK_ENTRIES", data.draw(st.integers(1, 40)))
+        chunked = [
+            verify.attach(shingles, weights, labels, pairs, low, 2, ratio) for low, ratio in bars
+        ]
+    for left, right in zip(whole, chunked, strict=True):
+        assert np.array_equal(left, right)
+    assert np.array_equal(whole[0][labels >= 0], labels[labels >= 0])  # members stay
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    docs=st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=12), min_size=2, max_size=30),
+    data=st.data(),
+)
+def test_medoids_in_chunks_are_the_medoids(docs: list[list[int]], data: st.DataObject) -> None:
+    shingles, weights = _docs(*(" ".join(_word(w) for w in words) for words in docs))
+    count = shingles.doc_count
+    labels = np.array(
+        data.draw(st.lists(st.integers(-1, min(count - 1, 5)), min_size=count, max_size=count)),
+        dtype=np.int64,
+    )
+    members = np.flatnonzero(labels >= 0)
+    whole = verify.medoids(shingles, weights, labels, members)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verify, "_CHUNK_ENTRIES", data.draw(st.integers(1, 40)))
+        chunked = verify.medoids(shingles, weights, labels, members)
+    assert np.array_equal(whole, chunked)
+    for label in np.unique(labels[members]):
+        assert labels[whole[label]] == label  # each component's medoid is one of its members

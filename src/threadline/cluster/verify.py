@@ -186,7 +186,44 @@ def medoids(
 
     A member's score is the sum over its shingles of ``weight * share``, where ``share`` is the
     fraction of the component holding that shingle: the post closest to the component's profile.
+    Components are scored a chunk of labels at a time (the same result, bounded memory).
     """
+    medoid_of = np.full(len(labels), -1, dtype=np.int64)
+    if len(members) == 0:
+        return medoid_of
+    norm = np.maximum(weights.doc_weight(shingles), 1e-12)
+    ranked = members[np.argsort(labels[members], kind="stable")]
+    for chunk in _label_chunks(shingles.sizes()[ranked], labels[ranked]):
+        _chunk_medoids(shingles, weights, labels, ranked[chunk], norm, medoid_of)
+    return medoid_of
+
+
+def _label_chunks(
+    entry_sizes: npt.NDArray[np.int64], sorted_labels: npt.NDArray[np.int64]
+) -> list[slice]:
+    """Slices of documents sorted by label, each of whole labels and about
+    :data:`_CHUNK_ENTRIES` shingle entries (at least one label)."""
+    ends = np.cumsum(entry_sizes)
+    chunks: list[slice] = []
+    start = 0
+    while start < len(sorted_labels):
+        base = ends[start - 1] if start else 0
+        stop = max(int(np.searchsorted(ends, base + _CHUNK_ENTRIES, side="right")), start + 1)
+        stop = int(np.searchsorted(sorted_labels, sorted_labels[stop - 1], side="right"))
+        chunks.append(slice(start, stop))
+        start = stop
+    return chunks
+
+
+def _chunk_medoids(
+    shingles: Shingles,
+    weights: ShingleWeights,
+    labels: npt.NDArray[np.int64],
+    members: npt.NDArray[np.int64],
+    norm: npt.NDArray[np.float64],
+    medoid_of: npt.NDArray[np.int64],
+) -> None:
+    """:func:`medoids` of the components of ``members`` (whole components), into ``medoid_of``."""
     sizes = shingles.sizes()
     entries = ranges(shingles.offsets[members], sizes[members])
     owner = np.repeat(members, sizes[members])
@@ -196,16 +233,13 @@ def medoids(
     comp_size = np.bincount(labels[members], minlength=len(labels)).astype(np.float64)
     share = counts[inverse] / comp_size[comp]
     score = np.bincount(owner, weights=weights.weight[entries] * share, minlength=len(labels))
-    norm = np.maximum(weights.doc_weight(shingles), 1e-12)
     # Favour full posts: a member shorter than its component's median weight scores less.
     typical = _median_by_label(labels[members], norm[members], len(labels))
     fitted = score / norm * np.minimum(norm, typical[np.maximum(labels, 0)])
     order = np.lexsort((members, -fitted[members], labels[members]))
     ranked = members[order]
     first = np.r_[True, labels[ranked][1:] != labels[ranked][:-1]]
-    medoid_of = np.full(len(labels), -1, dtype=np.int64)
     medoid_of[labels[ranked[first]]] = ranked[first]
-    return medoid_of
 
 
 def _median_by_label(
@@ -320,31 +354,12 @@ def attach(
     with the profile of three near-identical reposts whose members cover each other at 0.9, and
     does not belong there, while a member of a loose template scores like its members do.
     """
-    count = shingles.doc_count
     result = labels.copy()
     clustered = np.flatnonzero(labels >= 0)
     if len(clustered) == 0 or len(pairs) == 0:
         return result
     sizes = shingles.sizes()
-    entries = ranges(shingles.offsets[clustered], sizes[clustered])
-    owner = np.repeat(clustered, sizes[clustered])
-    keys, inverse, counts = np.unique(
-        labels[owner] * np.int64(weights.distinct) + weights.uid[entries],
-        return_inverse=True,
-        return_counts=True,
-    )
-    cluster_size = np.bincount(labels[clustered], minlength=count)
-    totals = weights.doc_weight(shingles)
-    # Each member's score against its own cluster without itself (leave one out).
-    others = np.maximum(cluster_size[labels[owner]] - 1, 1)
-    own_share = (counts[inverse.ravel()] - 1) / others
-    member_score = np.bincount(
-        owner, weights=weights.weight[entries] * own_share, minlength=count
-    ) / np.maximum(totals, 1e-12)
-    # Labels may exceed the document count (an update's local problem keeps global labels).
-    typical = _median_by_label(
-        labels[clustered], member_score[clustered], max(count, int(labels.max()) + 1)
-    )
+    cluster_size = np.bincount(labels[clustered])
     side_a = np.concatenate([pairs[:, 0], pairs[:, 1]])
     side_b = np.concatenate([pairs[:, 1], pairs[:, 0]])
     target = labels[side_b]
@@ -353,7 +368,64 @@ def attach(
     if not usable.any():
         return result
     candidates = np.unique(np.stack([side_a[usable], target[usable]], axis=1), axis=0)
+    totals = weights.doc_weight(shingles)
+    # Clusters are profiled a chunk of labels at a time (every candidate names one cluster, so
+    # the scores are the same): the profile arrays are a few per shingle entry of the
+    # clustered documents, gigabytes at a million posts if built at once.
+    by_label = clustered[np.argsort(labels[clustered], kind="stable")]
+    label_sorted = labels[by_label]
+    score = np.zeros(len(candidates), dtype=np.float64)
+    bar = np.zeros(len(candidates), dtype=np.float64)
+    for chunk in _label_chunks(sizes[by_label], label_sorted):
+        low, high = int(label_sorted[chunk.start]), int(label_sorted[chunk.stop - 1])
+        chosen = (candidates[:, 1] >= low) & (candidates[:, 1] <= high)
+        if chosen.any():
+            score[chosen], bar[chosen] = _profile_scores(
+                shingles, weights, labels, by_label[chunk], candidates[chosen], totals, low
+            )
     post, cand = candidates[:, 0], candidates[:, 1]
+    fits = score >= np.maximum(min_score, ratio * bar)
+    if not fits.any():
+        return result
+    post, cand, score = post[fits], cand[fits], score[fits]
+    order = np.lexsort((cand, -score, post))
+    first = np.r_[True, post[order][1:] != post[order][:-1]]
+    # Among the clusters a post fits, it joins the one that covers it best.
+    result[post[order][first]] = cand[order][first]
+    return result
+
+
+def _profile_scores(
+    shingles: Shingles,
+    weights: ShingleWeights,
+    labels: npt.NDArray[np.int64],
+    members: npt.NDArray[np.int64],
+    candidates: npt.NDArray[np.int64],
+    totals: npt.NDArray[np.float64],
+    low: int,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """For ``candidates`` ``(post, cluster)`` whose clusters are exactly those of ``members``
+    (labels ``low`` and up): each post's profile score against its cluster, and the cluster's
+    typical member score (the median leave-one-out score of its members)."""
+    sizes = shingles.sizes()
+    local = labels[members] - low
+    entries = ranges(shingles.offsets[members], sizes[members])
+    owner_index = np.repeat(np.arange(len(members), dtype=np.int64), sizes[members])
+    owner_label = np.repeat(local, sizes[members])
+    keys, inverse, counts = np.unique(
+        owner_label * np.int64(weights.distinct) + weights.uid[entries],
+        return_inverse=True,
+        return_counts=True,
+    )
+    cluster_size = np.bincount(local)
+    # Each member's score against its own cluster without itself (leave one out).
+    others = np.maximum(cluster_size[owner_label] - 1, 1)
+    own_share = (counts[inverse.ravel()] - 1) / others
+    member_score = np.bincount(
+        owner_index, weights=weights.weight[entries] * own_share, minlength=len(members)
+    ) / np.maximum(totals[members], 1e-12)
+    typical = _median_by_label(local, member_score, len(cluster_size))
+    post, cand = candidates[:, 0], candidates[:, 1] - low
     post_entries = ranges(shingles.offsets[post], sizes[post])
     pair_of = np.repeat(np.arange(len(candidates), dtype=np.int64), sizes[post])
     lookup = cand[pair_of] * np.int64(weights.distinct) + weights.uid[post_entries]
@@ -363,12 +435,4 @@ def attach(
     score = np.bincount(
         pair_of, weights=weights.weight[post_entries] * share, minlength=len(candidates)
     ) / np.maximum(totals[post], 1e-12)
-    fits = score >= np.maximum(min_score, ratio * typical[cand])
-    if not fits.any():
-        return result
-    post, cand, score = post[fits], cand[fits], score[fits]
-    order = np.lexsort((cand, -score, post))
-    first = np.r_[True, post[order][1:] != post[order][:-1]]
-    # Among the clusters a post fits, it joins the one that covers it best.
-    result[post[order][first]] = cand[order][first]
-    return result
+    return score, typical[cand]
