@@ -516,6 +516,39 @@ def test_links_store_only_pseudonyms(env: Env) -> None:
         env.store.link_identifier(ANALYST, case_id, "phone", phone, why="w")
 
 
+def test_a_typed_value_links_as_its_canonical_form(env: Env) -> None:
+    case_id = _new_case(env)
+    spaced = env.store.link_identifier(CASEWORKER, case_id, "phone", " +40 712 345 678 ", why="w")
+    assert spaced == env.store.pseudonym("phone", "+40712345678")
+    national = env.store.link_identifier(
+        CASEWORKER, case_id, "phone", "(202) 555-0107", why="w", region="US"
+    )
+    assert national == env.store.pseudonym("phone", "+12025550107")
+    email = env.store.link_identifier(CASEWORKER, case_id, "email", "A.Name@Example.ORG", why="w")
+    assert email == env.store.pseudonym("email", "a.name@example.org")
+    assert b"712 345" not in raw_storage(env) and b"Example.ORG" not in raw_storage(env)
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed", "expected"),
+    [
+        ("phone", "+40 712 345 678", "+40712345678"),
+        ("handle", "kik:honey_vi", "kik:honey_vi"),
+        ("payment", "$cashtag", "cashapp:cashtag"),
+        ("network", "  nw-4ab478378cd8b9eb ", "nw-4ab478378cd8b9eb"),
+        ("phone", "call +40 712 345 678 now", "call +40 712 345 678 now"),  # more than a phone
+        ("email", "not an email", "not an email"),
+        ("phone", "+40 712 345 678 / +40 712 345 679", "+40 712 345 678 / +40 712 345 679"),
+    ],
+)
+def test_canonical_value_reads_one_identifier_or_keeps_the_value(
+    kind: str, typed: str, expected: str
+) -> None:
+    from threadline.cases.store import canonical_value
+
+    assert canonical_value(kind, typed) == expected
+
+
 def test_a_link_is_kept_once_and_an_erased_case_takes_none(env: Env) -> None:
     case_id = _new_case(env)
     phone = "+15550107777"

@@ -279,6 +279,24 @@ class _Refusal(Exception):
     error: type[CaseError] = field(default=AccessDenied)
 
 
+def canonical_value(kind: str, value: str, *, region: str | None = None) -> str:
+    """``value`` in the identifier contract's canonical form when the extractor reads it as
+    exactly one identifier of ``kind`` (nothing else but spaces and punctuation around it);
+    otherwise the value as typed, trimmed (a network id, or a form the extractor does not
+    read). ``region`` is the default country of a phone written without one (as extraction's).
+    """
+    typed = value.strip()
+    if kind == "network" or not typed:
+        return typed
+    from threadline.extract import extract
+
+    found = [item for item in extract(typed, region=region) if item.kind == kind]
+    if len(found) != 1:
+        return typed
+    outside = typed[: found[0].start] + typed[found[0].end :]
+    return typed if any(ch.isalnum() for ch in outside) else found[0].canonical
+
+
 class CaseStore:
     """Case records in one database, sealed with one keyring."""
 
@@ -1180,14 +1198,23 @@ class CaseStore:
         return crypto.pseudonym(self.keyring.pseudonym_key, kind, canonical)
 
     def link_identifier(
-        self, principal: Principal, case_id: str, kind: str, canonical: str, *, why: str
+        self,
+        principal: Principal,
+        case_id: str,
+        kind: str,
+        canonical: str,
+        *,
+        why: str,
+        region: str | None = None,
     ) -> str:
         """Link the case to an identifier by pseudonym only; the raw value is never stored.
 
-        Linking twice is one link (the second call is audited and returns the same pseudonym);
-        an erased case takes no new link (:class:`RecordErased`).
+        The value is first brought to the contract's canonical form (:func:`canonical_value`),
+        so a phone typed as ``+40 712 345 678`` links to the same pseudonym as the analysis's
+        ``+40712345678``. Linking twice is one link (the second call is audited and returns the
+        same pseudonym); an erased case takes no new link (:class:`RecordErased`).
         """
-        token = self.pseudonym(kind, canonical)
+        token = self.pseudonym(kind, canonical_value(kind, canonical, region=region))
         with self._tx() as session:
             case = self._case(session, case_id)
             self._authorize(principal, Action.LINK_WRITE, why, case)
