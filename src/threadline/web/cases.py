@@ -9,7 +9,6 @@ read; the policy decides what each user sees, and every refusal shown is the sto
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
@@ -23,13 +22,18 @@ from threadline.web.auth import check_csrf
 from threadline.web.cases_common import (
     CASE_ID,
     CONTEXT_PICKLISTS,
+    COUNTRY,
     MAX_WHY,
     CasePageError,
+    CodesField,
     PageRoute,
     PurposeMemory,
+    ShortField,
     ask_purpose,
     case_role_of,
+    country_codes,
     human,
+    one,
     options,
     page_principal,
     parse_date,
@@ -48,7 +52,6 @@ router = APIRouter(prefix="/cases", include_in_schema=False, route_class=PageRou
 
 #: The most cases the caseload page lists (newest status change first); the rest are counted.
 MAX_LISTED = 200
-_COUNTRY = re.compile(r"[A-Z]{2}")
 
 
 def install(app: FastAPI) -> None:
@@ -161,13 +164,9 @@ def new_case_form(request: Request) -> Response:
     return private_page(request, "cases/new.html", _new_form_context())
 
 
-def _one(value: str) -> str | None:
-    return value.strip() or None
-
-
 def _countries(value: str) -> tuple[str, ...]:
-    codes = tuple(dict.fromkeys(c.strip().upper() for c in re.split(r"[,\s]+", value) if c))
-    bad = [code for code in codes if not _COUNTRY.fullmatch(code)]
+    codes = country_codes(value)
+    bad = [code for code in codes if not COUNTRY.fullmatch(code)]
     if bad:
         raise CasePageError(
             422,
@@ -177,31 +176,27 @@ def _countries(value: str) -> tuple[str, ...]:
     return codes
 
 
-_Short = Annotated[str, Form(max_length=200)]
-_Codes = Annotated[list[str] | None, Form()]
-
-
 @router.post("/new")
 def open_case(
     request: Request,
     why: Annotated[str, Form(max_length=MAX_WHY)] = "",
     csrf: Annotated[str, Form(max_length=128)] = "",
-    given_name: _Short = "",
-    family_name: _Short = "",
+    given_name: ShortField = "",
+    family_name: ShortField = "",
     birth_date: Annotated[str, Form(max_length=20)] = "",
-    email: _Short = "",
-    phone: _Short = "",
-    identity_number: _Short = "",
-    gender: _Short = "",
-    citizenship: _Short = "",
+    email: ShortField = "",
+    phone: ShortField = "",
+    identity_number: ShortField = "",
+    gender: ShortField = "",
+    citizenship: ShortField = "",
     primary_language: Annotated[str, Form(max_length=20)] = "",
-    trafficking_status: _Short = "",
-    relationship_to_trafficker: _Short = "",
-    exploitation_types: _Codes = None,
-    control_methods: _Codes = None,
-    recruitment_methods: _Codes = None,
-    recruitment_apps: _Codes = None,
-    exploitation_apps: _Codes = None,
+    trafficking_status: ShortField = "",
+    relationship_to_trafficker: ShortField = "",
+    exploitation_types: CodesField = None,
+    control_methods: CodesField = None,
+    recruitment_methods: CodesField = None,
+    recruitment_apps: CodesField = None,
+    exploitation_apps: CodesField = None,
     recruitment_country: Annotated[str, Form(max_length=2)] = "",
     exploitation_country: Annotated[str, Form(max_length=2)] = "",
     vulnerability_notes: Annotated[str, Form(max_length=100_000)] = "",
@@ -216,27 +211,27 @@ def open_case(
             "Go back and fill in 'Why are you opening this case?'. Name no person.",
         )
     person = PersonInput(
-        given_name=_one(given_name),
-        family_name=_one(family_name),
+        given_name=one(given_name),
+        family_name=one(family_name),
         birth_date=parse_date(birth_date, "birth date"),
-        email=_one(email),
-        phone=_one(phone),
-        identity_number=_one(identity_number),
-        gender=_one(gender),
+        email=one(email),
+        phone=one(phone),
+        identity_number=one(identity_number),
+        gender=one(gender),
         citizenship=_countries(citizenship),
-        primary_language=_one(primary_language),
+        primary_language=one(primary_language),
     )
     context = CaseContext(
-        trafficking_status=_one(trafficking_status),
-        relationship_to_trafficker=_one(relationship_to_trafficker),
+        trafficking_status=one(trafficking_status),
+        relationship_to_trafficker=one(relationship_to_trafficker),
         recruitment_methods=tuple(recruitment_methods or ()),
         recruitment_apps=tuple(recruitment_apps or ()),
         control_methods=tuple(control_methods or ()),
         exploitation_types=tuple(exploitation_types or ()),
         exploitation_apps=tuple(exploitation_apps or ()),
-        recruitment_country=_one(recruitment_country.upper()),
-        exploitation_country=_one(exploitation_country.upper()),
-        vulnerability_notes=_one(vulnerability_notes),
+        recruitment_country=one(recruitment_country.upper()),
+        exploitation_country=one(exploitation_country.upper()),
+        vulnerability_notes=one(vulnerability_notes),
     )
     with refusals():
         case_id = store_of(request).create_case(principal, person, context, why=why.strip())

@@ -12,7 +12,6 @@ same case and passed with every read and write; each form carries the session's 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Literal
@@ -37,10 +36,15 @@ from threadline.web.auth import check_csrf
 from threadline.web.cases_common import (
     CASE_ID,
     CONTEXT_PICKLISTS,
+    COUNTRY,
     CasePageError,
+    CodesField,
     PageRoute,
+    ShortField,
     ask_purpose,
+    country_codes,
     human,
+    one,
     options,
     page_principal,
     parse_date,
@@ -85,6 +89,14 @@ def _checked_id(case_id: str) -> str:
     if not CASE_ID.fullmatch(case_id):
         raise CasePageError(404, "We could not find that record", f"no case {case_id[:40]}")
     return case_id
+
+
+def _posted(request: Request, case_id: str, csrf: str) -> tuple[Principal, str]:
+    """Who posts a case's form and why: signed in, the session's CSRF token, a known case id
+    and the purpose remembered for it (each failure is a calm page)."""
+    principal = page_principal(request)
+    check_csrf(request, csrf)
+    return principal, _purpose(request, principal, _checked_id(case_id))
 
 
 def _purpose(request: Request, principal: Principal, case_id: str) -> str:
@@ -183,9 +195,7 @@ def add_comment(
     text: Annotated[str, Form(max_length=100_000)] = "",
     csrf: _Csrf = "",
 ) -> Response:
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     if not text.strip():
         raise CasePageError(422, "The comment is empty", "write the comment, then send it")
     with refusals():
@@ -200,9 +210,7 @@ def record_account(
     text: Annotated[str, Form(max_length=100_000)] = "",
     csrf: _Csrf = "",
 ) -> Response:
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     with refusals():
         store_of(request).record_account(principal, case_id, text, why=why)
     return _back(case_id, "account")
@@ -217,9 +225,7 @@ def grant_consent(
     expires_on: Annotated[str, Form(max_length=20)] = "",
     csrf: _Csrf = "",
 ) -> Response:
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     expires_at = None
     if expires_on.strip():
         try:
@@ -243,9 +249,7 @@ def grant_consent(
 
 @router.post("/{case_id}/consents/{consent_id}/revoke")
 def revoke_consent(request: Request, case_id: str, consent_id: str, csrf: _Csrf = "") -> Response:
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     with refusals():
         store_of(request).revoke_consent(principal, consent_id, why=why)
     return _back(case_id, "consents")
@@ -259,9 +263,7 @@ def refer(
     reason: _Id = "",
     csrf: _Csrf = "",
 ) -> Response:
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     with refusals():
         store_of(request).refer(principal, case_id, service_id, reason=reason, why=why)
     return _back(case_id, "referrals")
@@ -275,9 +277,7 @@ def update_referral(
     status: Annotated[Literal["accepted", "declined", "completed"], Form()],
     csrf: _Csrf = "",
 ) -> Response:
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     with refusals():
         store_of(request).update_referral(principal, referral_id, status, why=why)
     return _back(case_id, "referrals")
@@ -293,9 +293,7 @@ def add_support_plan(
     services: Annotated[list[str] | None, Form()] = None,
     csrf: _Csrf = "",
 ) -> Response:
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     with refusals():
         store_of(request).add_support_plan(
             principal,
@@ -311,9 +309,7 @@ def add_support_plan(
 
 @router.post("/{case_id}/status")
 def set_status(request: Request, case_id: str, status: _Id = "", csrf: _Csrf = "") -> Response:
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     with refusals():
         store_of(request).set_status(principal, case_id, status, why=why)
     return _back(case_id, "status")
@@ -328,9 +324,7 @@ def add_perpetrator(
     details: Annotated[str, Form(max_length=100_000)] = "",
     csrf: _Csrf = "",
 ) -> Response:
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     if not roles:
         raise CasePageError(
             422, "Some of the form could not be used", "role: choose at least one role"
@@ -349,9 +343,7 @@ def add_perpetrator(
 
 @router.post("/{case_id}/owner")
 def reassign(request: Request, case_id: str, owner_id: _Id = "", csrf: _Csrf = "") -> Response:
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     if not owner_id.strip():
         raise CasePageError(
             422, "Some of the form could not be used", "caseworker: name the new caseworker"
@@ -427,17 +419,9 @@ _LABELS = {
     "exploitation_country": "country of exploitation",
     "vulnerability_notes": "notes",
 }
-_COUNTRY = re.compile(r"[A-Z]{2}")
-_SPLIT = re.compile(r"[,\s]+")
 FormValues = Mapping[str, str | Sequence[str]]
 
-_Short = Annotated[str, Form(max_length=200)]
-_Codes = Annotated[list[str] | None, Form()]
 _Was = Annotated[str, Form(max_length=2000)]
-
-
-def _country_codes(value: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(c.upper() for c in _SPLIT.split(value.strip()) if c))
 
 
 def _normal(name: str, value: str | Sequence[str]) -> str:
@@ -446,7 +430,7 @@ def _normal(name: str, value: str | Sequence[str]) -> str:
     if not isinstance(value, str):
         return "\n".join(sorted({code.strip() for code in value if code.strip()}))
     if name == "citizenship":
-        return ",".join(_country_codes(value))
+        return ",".join(country_codes(value))
     text = value.replace("\r\n", "\n").strip()
     return text.upper() if name in _COUNTRY_FIELDS else text
 
@@ -512,7 +496,7 @@ def _person_problems(values: Mapping[str, str]) -> list[str]:
     gender = values["gender"].strip()
     if gender and gender not in {code for code, _ in options("prs_Gender")}:
         problems.append("gender: not one of the choices")
-    if not all(_COUNTRY.fullmatch(c) for c in _country_codes(values["citizenship"])):
+    if not all(COUNTRY.fullmatch(c) for c in country_codes(values["citizenship"])):
         problems.append("citizenship: two-letter country codes (ISO 3166), separated by commas")
     return problems
 
@@ -528,7 +512,7 @@ def _context_problems(values: FormValues) -> list[str]:
             problems.append(f"{_LABELS[name]}: not one of the choices")
     for name in _COUNTRY_FIELDS:
         code = _normal(name, values[name])
-        if code and not _COUNTRY.fullmatch(code):
+        if code and not COUNTRY.fullmatch(code):
             problems.append(f"{_LABELS[name]}: two letters (ISO 3166), e.g. RO")
     return problems
 
@@ -569,30 +553,24 @@ def _nothing_changed(request: Request, case_id: str) -> Response:
     return private_page(request, "cases/unchanged.html", {"case_id": case_id})
 
 
-def _one(value: str) -> str | None:
-    return value.strip() or None
-
-
 @router.post("/{case_id}/person")
 def correct_person(
     request: Request,
     case_id: str,
     was: _Was = "",
     csrf: _Csrf = "",
-    given_name: _Short = "",
-    family_name: _Short = "",
+    given_name: ShortField = "",
+    family_name: ShortField = "",
     birth_date: Annotated[str, Form(max_length=20)] = "",
-    gender: _Short = "",
-    citizenship: _Short = "",
+    gender: ShortField = "",
+    citizenship: ShortField = "",
     primary_language: Annotated[str, Form(max_length=20)] = "",
-    phone: _Short = "",
-    email: _Short = "",
-    identity_number: _Short = "",
+    phone: ShortField = "",
+    email: ShortField = "",
+    identity_number: ShortField = "",
 ) -> Response:
     """Correct her details: only the fields changed in the form are written (and audited)."""
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     values = {
         "given_name": given_name,
         "family_name": family_name,
@@ -611,15 +589,15 @@ def correct_person(
     if not changed:
         return _nothing_changed(request, case_id)
     person = PersonInput(
-        given_name=_one(given_name),
-        family_name=_one(family_name),
+        given_name=one(given_name),
+        family_name=one(family_name),
         birth_date=parse_date(birth_date, "birth date"),
-        email=_one(email),
-        phone=_one(phone),
-        identity_number=_one(identity_number),
-        gender=_one(gender),
-        citizenship=_country_codes(citizenship),
-        primary_language=_one(primary_language),
+        email=one(email),
+        phone=one(phone),
+        identity_number=one(identity_number),
+        gender=one(gender),
+        citizenship=country_codes(citizenship),
+        primary_language=one(primary_language),
     )
     with refusals():
         store_of(request).update_person(principal, case_id, person, why=why, fields=changed)
@@ -632,21 +610,19 @@ def correct_context(
     case_id: str,
     was: _Was = "",
     csrf: _Csrf = "",
-    trafficking_status: _Short = "",
-    relationship_to_trafficker: _Short = "",
-    exploitation_types: _Codes = None,
-    control_methods: _Codes = None,
-    recruitment_methods: _Codes = None,
-    recruitment_apps: _Codes = None,
-    exploitation_apps: _Codes = None,
+    trafficking_status: ShortField = "",
+    relationship_to_trafficker: ShortField = "",
+    exploitation_types: CodesField = None,
+    control_methods: CodesField = None,
+    recruitment_methods: CodesField = None,
+    recruitment_apps: CodesField = None,
+    exploitation_apps: CodesField = None,
     recruitment_country: Annotated[str, Form(max_length=2)] = "",
     exploitation_country: Annotated[str, Form(max_length=2)] = "",
     vulnerability_notes: Annotated[str, Form(max_length=100_000)] = "",
 ) -> Response:
     """Correct what happened: only the fields changed in the form are written (and audited)."""
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     chosen = {
         "exploitation_types": exploitation_types or [],
         "control_methods": control_methods or [],
@@ -673,16 +649,16 @@ def correct_context(
         return tuple(dict.fromkeys(code.strip() for code in chosen[name] if code.strip()))
 
     context = CaseContext(
-        trafficking_status=_one(trafficking_status),
-        relationship_to_trafficker=_one(relationship_to_trafficker),
+        trafficking_status=one(trafficking_status),
+        relationship_to_trafficker=one(relationship_to_trafficker),
         recruitment_methods=codes("recruitment_methods"),
         recruitment_apps=codes("recruitment_apps"),
         control_methods=codes("control_methods"),
         exploitation_types=codes("exploitation_types"),
         exploitation_apps=codes("exploitation_apps"),
-        recruitment_country=_one(recruitment_country.upper()),
-        exploitation_country=_one(exploitation_country.upper()),
-        vulnerability_notes=_one(vulnerability_notes),
+        recruitment_country=one(recruitment_country.upper()),
+        exploitation_country=one(exploitation_country.upper()),
+        vulnerability_notes=one(vulnerability_notes),
     )
     with refusals():
         store_of(request).update_context(principal, case_id, context, why=why, fields=changed)
@@ -702,9 +678,7 @@ def link_identifier(
 ) -> Response:
     """Link the case to an identifier or network of the analysis: the store keeps (and the page
     shows) only the organisation's pseudonym of it, never the value typed."""
-    principal = page_principal(request)
-    check_csrf(request, csrf)
-    why = _purpose(request, principal, _checked_id(case_id))
+    principal, why = _posted(request, case_id, csrf)
     if kind not in LINK_KINDS:
         raise CasePageError(
             422, "Some of the form could not be used", "kind: choose one of the list"

@@ -16,9 +16,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Form, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
@@ -38,6 +38,24 @@ from threadline.cases.store import CaseStore
 from threadline.web.auth import SESSION_COOKIE, principal_of
 from threadline.web.templating import render
 
+#: A two-letter country code (ISO 3166-1 alpha-2) as the forms take it, upper case.
+COUNTRY = re.compile(r"[A-Z]{2}")
+_COUNTRY_SPLIT = re.compile(r"[,\s]+")
+#: Form fields of the case pages: a short text, and a multi-select of picklist codes.
+ShortField = Annotated[str, Form(max_length=200)]
+CodesField = Annotated[list[str] | None, Form()]
+
+
+def country_codes(value: str) -> tuple[str, ...]:
+    """Country codes typed in one field (commas or spaces between), upper case, each once."""
+    return tuple(dict.fromkeys(c.upper() for c in _COUNTRY_SPLIT.split(value.strip()) if c))
+
+
+def one(value: str) -> str | None:
+    """A text field's value, or None when it was left empty."""
+    return value.strip() or None
+
+
 #: Context form field -> HTCDS picklist, for /cases/new and the correction form.
 CONTEXT_PICKLISTS = {
     "trafficking_status": "vic_TraffickingStatus",
@@ -52,13 +70,18 @@ CONTEXT_PICKLISTS = {
 __all__ = [
     "CASE_ID",
     "CONTEXT_PICKLISTS",
+    "COUNTRY",
     "MAX_WHY",
     "CasePageError",
+    "CodesField",
     "PageRoute",
     "PurposeMemory",
+    "ShortField",
     "ask_purpose",
     "case_role_of",
+    "country_codes",
     "human",
+    "one",
     "options",
     "page_principal",
     "parse_date",
