@@ -835,3 +835,75 @@ def test_each_network_template_signs_off_its_own_way(
     lines = [min(lines) for lines in by_template.values() if lines]
     assert len(lines) >= 0.9 * len(by_template)  # every template signs (a typo may hide one)
     assert len(set(lines)) >= 0.9 * len(lines)
+
+
+def test_an_employers_or_recruiters_voice_adds_no_identifier_name_or_indicator() -> None:
+    """About-us lines, duties, closings, agency sign-offs and recruiter tails are plain words."""
+    from threadline import screen
+    from threadline.extract import extract
+    from threadline.extract.name import first_names
+    from threadline.synth import templates as t
+
+    capitalised = {*t.AGENCY_FIRST, *t.AGENCY_KINDS_EN, *t.AGENCY_KINDS_ES}
+    assert not {word.lower() for word in capitalised} & {name.lower() for name in first_names()}
+    lines: list[str] = []
+    for spanish in (False, True):
+        kinds = t.JOB_ABOUT_KINDS_ES if spanish else t.JOB_ABOUT_KINDS_EN
+        missions = t.JOB_MISSIONS_ES if spanish else t.JOB_MISSIONS_EN
+        duties = t.JOB_DUTIES_ES if spanish else t.JOB_DUTIES_EN
+        closings = t.JOB_CLOSINGS_ES if spanish else t.JOB_CLOSINGS_EN
+        agency_kinds = t.AGENCY_KINDS_ES if spanish else t.AGENCY_KINDS_EN
+        lines += ["".join(t.employer_about(k, m, spanish).parts) for k in kinds for m in missions]
+        lines += [
+            "".join(t.employer_duties(chosen, spanish).parts)
+            for chosen in itertools.permutations(duties, 3)
+        ]
+        lines += list(closings)
+        lines += [
+            "".join(t.agency_signature(first, second.capitalize(), kind).parts)
+            for first in t.AGENCY_FIRST
+            for second in t.AGENCY_SECOND
+            for kind in agency_kinds
+        ]
+    assert len(set(lines)) == len(lines)
+    for text in lines:
+        assert not extract(text), text
+        assert not screen(text).flags, text
+    for spanish, tails in ((False, t.RECRUITER_TAILS_EN), (True, t.RECRUITER_TAILS_ES)):
+        sections = t.LURE_SECTIONS_ES if spanish else t.LURE_SECTIONS_EN
+        for pool in sections.values():
+            for block in pool:
+                plain_flags = set(screen("".join(block.parts)).flags)
+                for tail in tails:
+                    tailed = "".join(t.with_tail(block, tail).parts)
+                    assert not [i for i in extract(tailed) if i.kind not in {"price", "age"}]
+                    assert set(screen(tailed).flags) == plain_flags, tailed
+
+
+def test_each_employer_and_recruiter_writes_in_its_own_voice(
+    corpus: tuple[list[Post], CorpusGenerator],
+) -> None:
+    """Job posts of one employer share its about-us and duties lines; other employers' differ;
+    every lure ends with its recruiter's agency name."""
+    from threadline.synth.templates import AGENCY_FIRST
+
+    about = re.compile(r"(?:About us|Quiénes somos): [^.]*\.\s+(?:You will|Tus tareas)[^.]*\.")
+    agency = re.compile(rf"\b(?:{'|'.join(AGENCY_FIRST)})[A-Z][a-z]+ [A-Z]\w+")
+    voices: dict[str, set[str]] = defaultdict(set)
+    signatures: dict[str, set[str]] = defaultdict(set)
+    for record, truth in corpus[0]:
+        found = about.findall(record["text"])
+        if truth.category == "job_genuine":
+            assert len(found) == 1, record["text"]
+            voices[truth.template].add(found[0])
+        else:
+            assert not found, (truth.category, record["text"])
+        signed = agency.findall(record["text"])
+        if truth.category == "job_lure":
+            assert len(signed) == 1, record["text"]
+            signatures[truth.template].add(signed[0])
+    assert len(voices) >= 20 and len(signatures) >= 5
+    assert all(len(lines) == 1 for lines in voices.values())
+    assert all(len(lines) == 1 for lines in signatures.values())
+    distinct = {min(lines) for lines in voices.values()}
+    assert len(distinct) >= 0.95 * len(voices)

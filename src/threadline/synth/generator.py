@@ -62,6 +62,10 @@ from threadline.synth.render import (
     with_typo,
 )
 from threadline.synth.templates import (
+    AGENCY_FIRST,
+    AGENCY_KINDS_EN,
+    AGENCY_KINDS_ES,
+    AGENCY_SECOND,
     GENUINE_ORDER,
     GENUINE_ROLES_EN,
     GENUINE_ROLES_ES,
@@ -89,6 +93,14 @@ from threadline.synth.templates import (
     INDEPENDENT_SELF,
     INDEPENDENT_TITLES,
     INDEPENDENT_VISIT,
+    JOB_ABOUT_KINDS_EN,
+    JOB_ABOUT_KINDS_ES,
+    JOB_CLOSINGS_EN,
+    JOB_CLOSINGS_ES,
+    JOB_DUTIES_EN,
+    JOB_DUTIES_ES,
+    JOB_MISSIONS_EN,
+    JOB_MISSIONS_ES,
     LURE_ORDER,
     LURE_ROLES_EN,
     LURE_ROLES_ES,
@@ -99,6 +111,8 @@ from threadline.synth.templates import (
     NETWORK_CORE,
     NETWORK_SECTIONS,
     NETWORK_TITLES,
+    RECRUITER_TAILS_EN,
+    RECRUITER_TAILS_ES,
     SCAM_SECTIONS,
     SCAM_TITLES,
     VOICE_ADJECTIVES,
@@ -106,6 +120,10 @@ from threadline.synth.templates import (
     VOICE_TAGLINES,
     VOICE_TAILS,
     Phrase,
+    agency_signature,
+    employer_about,
+    employer_duties,
+    phrase,
     signed_with,
     with_tail,
 )
@@ -114,6 +132,7 @@ from threadline.synth.vocab import (
     CA_CITIES,
     COMPANY_FIRST,
     COMPANY_KIND,
+    COMPANY_REGION,
     COMPANY_SECOND,
     EMAIL_DOMAINS,
     FEMALE_NAMES,
@@ -1119,9 +1138,11 @@ class _Independent(_Actor):
 
 def _company(rng: random.Random) -> tuple[str, str]:
     first, second = pick(rng, COMPANY_FIRST), pick(rng, COMPANY_SECOND)
+    region = pick(rng, COMPANY_REGION) + " " if rng.random() < 0.85 else ""
     kind = pick(rng, COMPANY_KIND)
-    name = f"{first}{second} {kind}"
-    domain = f"{first}{second}{kind.split()[0]}".lower() + pick(rng, (".com", ".com", ".net"))
+    name = f"{first}{second} {region}{kind}"
+    stem = f"{first}{second}{region.replace('-', '').replace(' ', '')}{kind.split()[0]}"
+    domain = stem.lower() + pick(rng, (".com", ".com", ".net"))
     return name, domain
 
 
@@ -1223,11 +1244,11 @@ class _Job(_Actor):
             if name == "apply":
                 pool = [p for p in pool if apply_kind in p.slots]
             blocks.append(_pick(rng, pool))
-        self.blocks = blocks
+        self.blocks = self._voiced(blocks)
         self.title = _pick(rng, titles)
         self.sep = pick(rng, (" ", "\n"))
         self.title_compiled = compile_blocks((self.title,))
-        self.text_compiled = compile_blocks(blocks, self.sep)
+        self.text_compiled = compile_blocks(self.blocks, self.sep)
         self.fixed: dict[str, Rendered] = {"role": plain(self.role), "company": plain(self.company)}
         if self.phone is not None:
             # A North American number in posts read in Mexico is written with its country code.
@@ -1246,6 +1267,33 @@ class _Job(_Actor):
         if self.url is not None:
             self.fixed["url"] = url_slot(rng, self.url)
         self.used_cities: list[str] = []
+
+    def _voiced(self, blocks: list[Phrase]) -> list[Phrase]:
+        """``blocks`` in this employer's or recruiter's own words (see templates.py): an
+        employer says who it is, what the work is and closes its own way; a recruiter ends two
+        sentences its own way and signs with an agency name."""
+        rng, spanish = self.rng, self.spanish
+        if self.lure:
+            tail = pick(rng, RECRUITER_TAILS_ES if spanish else RECRUITER_TAILS_EN)
+            voiced = list(blocks)
+            for index in rng.sample(range(len(voiced)), 2):
+                voiced[index] = with_tail(voiced[index], tail)
+            kinds = AGENCY_KINDS_ES if spanish else AGENCY_KINDS_EN
+            signature = agency_signature(
+                pick(rng, AGENCY_FIRST), pick(rng, AGENCY_SECOND).capitalize(), pick(rng, kinds)
+            )
+            return [*voiced, signature]
+        about = employer_about(
+            pick(rng, JOB_ABOUT_KINDS_ES if spanish else JOB_ABOUT_KINDS_EN),
+            pick(rng, JOB_MISSIONS_ES if spanish else JOB_MISSIONS_EN),
+            spanish,
+        )
+        duties = employer_duties(
+            rng.sample(JOB_DUTIES_ES if spanish else JOB_DUTIES_EN, 3), spanish
+        )
+        closing = phrase(pick(rng, JOB_CLOSINGS_ES if spanish else JOB_CLOSINGS_EN))
+        # The offer stays first and the way to apply last; the voice goes around them.
+        return [blocks[0], about, duties, *blocks[1:-1], closing, blocks[-1]]
 
     def _pay(self, city: City) -> Rendered:
         """The pay with its period written next to it: monthly for lures and in Mexico,

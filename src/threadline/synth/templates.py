@@ -12,6 +12,7 @@ All wording is written for this project; none is copied from real ads.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -658,6 +659,132 @@ GENUINE_SECTIONS_ES: Final[dict[str, tuple[Phrase, ...]]] = {
     "apply": _pool("Solicita en {url}", "Envía tu CV a {email}", "Informes al {phone}"),
 }
 GENUINE_ORDER: Final = ("offer", "pay", "benefits", "requirements", "schedule", "nofee", "apply")
+# An employer's or a recruiter's own voice. At a million posts, tens of thousands of employers
+# drew every sentence from the small pools above, so distinct employers wrote the same ad word for
+# word bar the company name, and a truth that calls them different templates measured chance
+# (stop 14: false clusters of 2,615 employers). Real employers say who they are and what the work
+# is in their own words; recruiters sign with an agency name and have turns of phrase. None of
+# these words is an identifier, a first name or an indicator (tests check it).
+
+#: "About us" lines: "<Kind> business: <mission>." (12 x 14 = 168 of them).
+JOB_ABOUT_KINDS_EN: Final = (
+    "family-owned", "locally owned", "employee-owned", "community-focused", "independently run",
+    "veteran-founded", "fast-growing", "award-winning", "long-established", "neighborhood",
+    "regional", "second-generation",
+)  # fmt: skip
+JOB_MISSIONS_EN: Final = (
+    "we take pride in friendly service",
+    "our customers are our neighbors",
+    "great work starts with great people",
+    "we promote from within",
+    "we treat our team like family",
+    "safety comes first on every shift",
+    "we keep things simple and fair",
+    "quality is our first priority",
+    "every team member has a voice",
+    "we grow together",
+    "we show up for our community",
+    "we do the job right the first time",
+    "we believe in honest work",
+    "we celebrate every milestone together",
+)
+JOB_ABOUT_KINDS_ES: Final = (
+    "empresa familiar", "negocio local", "empresa regional", "empresa en crecimiento",
+    "empresa con tradición", "negocio de barrio", "empresa reconocida", "empresa comunitaria",
+)  # fmt: skip
+JOB_MISSIONS_ES: Final = (
+    "cuidamos a nuestro equipo",
+    "el servicio es lo primero",
+    "crecemos juntos",
+    "valoramos el trabajo bien hecho",
+    "nuestros clientes son nuestros vecinos",
+    "la seguridad es primero",
+    "apostamos por la gente de la zona",
+    "promovemos desde adentro",
+    "trabajamos con honestidad",
+    "cada persona cuenta",
+)
+#: Duties: three of these, in the employer's order (16 x 15 x 14 = 3,360 lists).
+JOB_DUTIES_EN: Final = (
+    "greet customers", "keep the work area clean", "track inventory", "load and unload trucks",
+    "follow food safety rules", "answer the phones", "stock shelves", "prepare orders",
+    "assist the shift lead", "check deliveries", "keep accurate records", "operate equipment",
+    "help new team members", "set up for the morning", "close up at night",
+    "report any safety issue",
+)  # fmt: skip
+JOB_DUTIES_ES: Final = (
+    "atender a los clientes", "mantener limpia el área", "llevar el inventario",
+    "cargar y descargar mercancía", "acomodar producto", "preparar pedidos",
+    "apoyar al encargado", "revisar entregas", "llevar registros", "operar equipo",
+    "ayudar a los nuevos", "abrir por la mañana", "cerrar por la noche",
+)  # fmt: skip
+JOB_CLOSINGS_EN: Final = (
+    "We look forward to meeting you.",
+    "Come grow with us.",
+    "We would love to hear from you.",
+    "Be part of something good.",
+    "Your next chapter starts here.",
+    "Bring your best and we will bring ours.",
+    "See you soon.",
+    "Let us build something together.",
+    "Good people, good work.",
+    "Take the next step with us.",
+)
+JOB_CLOSINGS_ES: Final = (
+    "Te esperamos.",
+    "Crece con nosotros.",
+    "Queremos conocerte.",
+    "Forma parte de nuestro equipo.",
+    "Tu siguiente paso empieza aquí.",
+    "Buena gente, buen trabajo.",
+    "Nos vemos pronto.",
+)
+#: A recruiter's sign-off: "<First><Second> <Kind>" (16 x 12 x 8 = 1,536 agency names).
+AGENCY_FIRST: Final = (
+    "Premier", "Silver", "Blue", "Global", "Grand", "Sunrise", "Pacific", "Atlas", "Horizon",
+    "Summit", "Eagle", "Meridian", "Compass", "Zenith", "Unity", "Vista",
+)  # fmt: skip
+AGENCY_SECOND: Final = (
+    "bridge", "way", "path", "link", "gate", "road", "point", "line", "wave", "field", "port",
+    "crest",
+)  # fmt: skip
+AGENCY_KINDS_EN: Final = (
+    "Agency", "Recruitment", "Staffing", "Placement", "Services", "Talent", "Group", "Partners",
+)  # fmt: skip
+AGENCY_KINDS_ES: Final = (
+    "Agencia", "Reclutamiento", "Personal", "Colocaciones", "Servicios", "Talento", "Grupo",
+    "Asociados",
+)  # fmt: skip
+#: Words a recruiter ends some sentences with, before the final punctuation.
+RECRUITER_TAILS_EN: Final = (
+    " for real", " no joke", " believe me", " I promise", " no doubt", " trust us",
+    " this is serious", " do not wait", " you will not regret it", " honestly",
+)  # fmt: skip
+RECRUITER_TAILS_ES: Final = (
+    " de verdad", " sin falta", " te lo aseguro", " en serio", " sin duda", " créeme",
+    " no te arrepentirás", " palabra",
+)  # fmt: skip
+
+
+def employer_about(kind: str, mission: str, spanish: bool) -> Phrase:
+    """An employer's line about itself (no slot, no signal)."""
+    if spanish:
+        return phrase(f"Quiénes somos: {kind}, {mission}.")
+    return phrase(f"About us: {kind} business, {mission}.")
+
+
+def employer_duties(duties: Sequence[str], spanish: bool) -> Phrase:
+    """What the job is, in the employer's words."""
+    if spanish:
+        return phrase(f"Tus tareas: {', '.join(duties[:-1])} y {duties[-1]}.")
+    return phrase(f"You will {', '.join(duties[:-1])} and {duties[-1]}.")
+
+
+def agency_signature(first: str, second: str, kind: str) -> Phrase:
+    """A recruiter's sign-off line (no slot, no signal)."""
+    return phrase(f"{first}{second} {kind}")
+
+
 GENUINE_ROLES_EN: Final = (
     "warehouse associate",
     "line cook",

@@ -243,7 +243,18 @@ AGE_WORDS_EN: Final[dict[int, str]] = {
 # fmt: off
 COMPANY_FIRST: Final[tuple[str, ...]] = (
     "Bright", "North", "Blue", "Copper", "River", "Oak", "Harbor", "Cedar", "Prairie", "Falcon",
-    "Silver", "Granite", "Pioneer", "Juniper", "Maple", "Sun", "Beacon", "Orchard",
+    "Silver", "Granite", "Pioneer", "Juniper", "Maple", "Sun", "Beacon", "Orchard", "Iron",
+    "Pine", "Lake", "Elm", "Birch", "Red", "Green", "Clear", "Stone", "Summit", "Frontier",
+    "Cobalt",
+)
+# fmt: on
+#: A region word most employers carry in their name ("Brightview Valley Logistics"): with the
+#: words above, about 75,000 names, so employers rarely share a name (and a domain) by chance.
+# fmt: off
+COMPANY_REGION: Final[tuple[str, ...]] = (
+    "Valley", "Coastal", "Metro", "Tri-County", "Lakeside", "Northern", "Southern", "Eastern",
+    "Western", "Central", "Midwest", "Gulf", "Mountain", "Bay", "Capital", "Heartland",
+    "Pacific", "Atlantic", "Desert", "Riverside",
 )
 # fmt: on
 # fmt: off
