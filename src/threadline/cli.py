@@ -288,11 +288,11 @@ def analyze(
         str, typer.Option("--master", help="With --engine spark: local[N], spark://..., yarn.")
     ] = "local[2]",
     parquet: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--parquet",
-            help="With --engine spark: where the Parquet tables go "
-            "(default: next to the workspace, WORKSPACE.parquet).",
+            help="With --engine spark: where the Parquet tables go, a local directory or a "
+            "URI of a Hadoop file system (default: next to the workspace, WORKSPACE.parquet).",
         ),
     ] = None,
 ) -> None:
@@ -347,21 +347,25 @@ def _analyze_spark(
     stage: list[str] | None,
     settings: Path | None,
     master: str,
-    parquet: Path | None,
+    parquet: str | None,
 ) -> None:
     """``analyze --engine spark``: the Spark pipeline, then its tables loaded into a workspace."""
+    import tempfile
     import time
 
     with _errors():
         from threadline.spark.pipeline import SPARK_STAGES, analyze, open_as_workspace
         from threadline.spark.session import session
+        from threadline.spark.storage import Output, is_uri
 
         if not inputs:
             _fail("--engine spark reads its posts from --input PATH (files or directories)")
         if workspace.exists():
             _fail(f"{workspace} exists already: --engine spark writes a new workspace")
         loaded = load_settings(settings)
-        target = parquet or workspace.with_name(workspace.name + ".parquet")
+        target: str | Path = parquet or workspace.with_name(workspace.name + ".parquet")
+        if not is_uri(target):
+            target = Path(target)
         stages = tuple(stage) if stage else SPARK_STAGES
         started = time.perf_counter()
         try:
@@ -377,11 +381,17 @@ def _analyze_spark(
                 stages=stages,
                 on_stage=lambda name: err.print(f"[dim]spark: {name}...[/]"),
             )
+            # DuckDB loads the tables from the local disk: a run on a Hadoop file system is
+            # copied next to the workspace first (and the copy removed).
+            with tempfile.TemporaryDirectory(
+                dir=workspace.parent, prefix=f".{workspace.name}.fetch-"
+            ) as scratch:
+                local = Output(spark, target).fetch(Path(scratch))
+                loaded_rows = open_as_workspace(local, workspace)
         except ValueError as exc:
             _fail(str(exc))
         finally:
             spark.stop()
-        loaded_rows = open_as_workspace(target, workspace)
     for warning in run.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     for name, counts in run.counts.items():

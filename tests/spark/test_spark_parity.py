@@ -125,11 +125,22 @@ class _Runs:
         else:
             from threadline.spark.pipeline import analyze as spark_analyze
             from threadline.spark.pipeline import open_as_workspace
+            from threadline.spark.storage import Output
 
+            # The run goes to a file-system URI, through the Hadoop FileSystem a cluster would
+            # use (file:// is Hadoop's local file system), and is copied back for DuckDB.
             spark = self.request.getfixturevalue("spark")
-            out = workspace.parent / "out"
+            out = (workspace.parent / "out").resolve().as_uri()
             spark_analyze(spark, [self.corpus], out, stages=STAGES)
-            open_as_workspace(out, workspace)
+            fetched = self.root / engine / "fetched"
+            fetched.mkdir()
+            open_as_workspace(Output(spark, out).fetch(fetched), workspace)
+            # Nothing but the run itself is left next to it (the staging directory was renamed).
+            assert sorted(p.name for p in workspace.parent.iterdir()) == [
+                "fetched",
+                "out",
+                "w.duckdb",
+            ]
         return workspace
 
 

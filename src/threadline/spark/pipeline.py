@@ -11,7 +11,6 @@ written, so a crash never leaves a half-written result where a reader would look
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from threadline import __version__
 from threadline.settings import Settings
+from threadline.spark.storage import Output
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -39,7 +38,7 @@ SPARK_STAGES: tuple[str, ...] = ("extract", "cluster", "screen", "link")
 class SparkRun:
     """What a Spark run did: per stage, its counts (the DuckDB reports' names)."""
 
-    out: Path
+    out: str | Path
     counts: dict[str, dict[str, Any]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -49,22 +48,23 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _write(frame: DataFrame, path: Path, order: Sequence[str] = ()) -> None:
+def _write(frame: DataFrame, path: str, order: Sequence[str] = ()) -> None:
     ordered = frame.sortWithinPartitions(*order) if order else frame
-    ordered.write.mode("overwrite").parquet(str(path))
+    ordered.write.mode("overwrite").parquet(path)
 
 
 def analyze(
     spark: SparkSession,
     inputs: Sequence[str | Path],
-    out: Path,
+    out: str | Path,
     settings: Settings | None = None,
     *,
     stages: Sequence[str] = SPARK_STAGES,
     field_map: Mapping[str, str] | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> SparkRun:
-    """Ingest ``inputs`` and run ``stages`` on Spark; write every table under ``out``."""
+    """Ingest ``inputs`` and run ``stages`` on Spark; write every table under ``out`` (a local
+    directory or a Hadoop file-system URI, :mod:`threadline.spark.storage`)."""
     import time
 
     from pyspark.sql import functions as F
@@ -85,8 +85,8 @@ def analyze(
         raise ValueError("the screen stage on Spark reads the identifiers of extract: add it")
     if "link" in stages and "extract" not in stages:
         raise ValueError("the link stage reads the identifiers of extract: add it")
-    out = Path(out)
-    staging = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
+    target = Output(spark, out)
+    staging = target.staging()
     run = SparkRun(out)
     stamp = _now()
 
@@ -103,9 +103,9 @@ def analyze(
         posts = ingested.posts.repartition(
             max(2, spark.sparkContext.defaultParallelism * 2), "id"
         ).persist()
-        _write(posts, staging / "posts", ["id"])
-        _write(ingested.occurrences, staging / "post_occurrences", ["source", "line"])
-        _write(ingested.quarantine, staging / "quarantine", ["source", "line"])
+        _write(posts, staging.table("posts"), ["id"])
+        _write(ingested.occurrences, staging.table("post_occurrences"), ["source", "line"])
+        _write(ingested.quarantine, staging.table("quarantine"), ["source", "line"])
         run.counts["ingest"] = ingested.counts
         run.warnings = ingested.warnings
         run.seconds["ingest"] = time.perf_counter() - started
@@ -113,9 +113,9 @@ def analyze(
         if "extract" in stages:
             started = step("extract")
             extracted = spark_stages.extract(posts, settings.extract, stamp=_now())
-            _write(extracted.identifiers, staging / "identifiers", ["post_id"])
-            _write(extracted.extracted_posts, staging / "extracted_posts", ["post_id"])
-            identifiers = spark.read.parquet(str(staging / "identifiers"))
+            _write(extracted.identifiers, staging.table("identifiers"), ["post_id"])
+            _write(extracted.extracted_posts, staging.table("extracted_posts"), ["post_id"])
+            identifiers = spark.read.parquet(staging.table("identifiers"))
             by_kind = {
                 str(r["kind"]): int(r["count"])
                 for r in identifiers.groupBy("kind").count().collect()
@@ -129,13 +129,15 @@ def analyze(
         if "cluster" in stages:
             started = step("cluster")
             clustered = spark_cluster.cluster(spark, posts, settings.cluster, stamp=_now())
-            _write(clustered.clusters, staging / "clusters", ["cluster_id"])
+            _write(clustered.clusters, staging.table("clusters"), ["cluster_id"])
             _write(
-                clustered.cluster_members, staging / "cluster_members", ["cluster_id", "post_id"]
+                clustered.cluster_members,
+                staging.table("cluster_members"),
+                ["cluster_id", "post_id"],
             )
-            _write(clustered.clustered_posts, staging / "clustered_posts", ["post_id"])
-            clusters = spark.read.parquet(str(staging / "clusters"))
-            cluster_members = spark.read.parquet(str(staging / "cluster_members"))
+            _write(clustered.clustered_posts, staging.table("clustered_posts"), ["post_id"])
+            clusters = spark.read.parquet(staging.table("clusters"))
+            cluster_members = spark.read.parquet(staging.table("cluster_members"))
             sizes = clusters.agg(F.count("*"), F.sum("size"), F.max("size")).collect()[0]
             run.counts["cluster"] = {
                 "posts": run.counts["ingest"]["posts_added"],
@@ -149,10 +151,10 @@ def analyze(
         if "screen" in stages and identifiers is not None:
             started = step("screen")
             screened = spark_stages.screen(posts, identifiers, settings.screen, stamp=_now())
-            _write(screened.screens, staging / "screens", ["post_id"])
-            _write(screened.flags, staging / "flags", ["post_id"])
-            screens = spark.read.parquet(str(staging / "screens"))
-            flags = spark.read.parquet(str(staging / "flags"))
+            _write(screened.screens, staging.table("screens"), ["post_id"])
+            _write(screened.flags, staging.table("flags"), ["post_id"])
+            screens = spark.read.parquet(staging.table("screens"))
+            flags = spark.read.parquet(staging.table("flags"))
             by_band = {
                 str(r["band"]): int(r["count"]) for r in screens.groupBy("band").count().collect()
             }
@@ -167,8 +169,8 @@ def analyze(
         if "link" in stages and identifiers is not None:
             started = step("link")
             hashes = spark_images.image_hashes(posts, stamp=_now())
-            _write(hashes, staging / "image_hashes", ["post_id", "path"])
-            hashes = spark.read.parquet(str(staging / "image_hashes"))
+            _write(hashes, staging.table("image_hashes"), ["post_id", "path"])
+            hashes = spark.read.parquet(staging.table("image_hashes"))
             hashed = hashes.count()
             # Groups need two hashed images at least (and cost a components job).
             images = (
@@ -189,26 +191,23 @@ def analyze(
                 images=images,
                 images_hashed=hashed,
             )
-            _write(linked.networks, staging / "networks", ["network_id"])
-            _write(linked.network_posts, staging / "network_posts", ["network_id", "post_id"])
-            _write(linked.network_identifiers, staging / "network_identifiers", ["network_id"])
-            (staging / "set_aside").mkdir(parents=True, exist_ok=True)
-            pq.write_table(linked.set_aside, staging / "set_aside" / "part-0.parquet")
+            _write(linked.networks, staging.table("networks"), ["network_id"])
+            _write(linked.network_posts, staging.table("network_posts"), ["network_id", "post_id"])
+            _write(linked.network_identifiers, staging.table("network_identifiers"), ["network_id"])
+            staging.put("set_aside", linked.set_aside)
             run.counts["link"] = linked.counts
             run.seconds["link"] = time.perf_counter() - started
         _write_runs(spark, staging, run, settings, stamp)
         posts.unpersist()
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+        staging.replace(target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.remove()
         raise
     return run
 
 
 def _write_runs(
-    spark: SparkSession, staging: Path, run: SparkRun, settings: Settings, stamp: datetime
+    spark: SparkSession, staging: Output, run: SparkRun, settings: Settings, stamp: datetime
 ) -> None:
     """The provenance rows of the ``runs`` table: one per stage, with the engine named."""
     del spark
@@ -240,8 +239,7 @@ def _write_runs(
             ]
         ),
     )
-    (staging / "runs").mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, staging / "runs" / "part-0.parquet")
+    staging.put("runs", table)
 
 
 #: Tables a Spark run writes, in the order they are loaded.
