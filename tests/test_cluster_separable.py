@@ -80,11 +80,13 @@ def test_a_components_medoid_ignores_the_other_components(
         entries = np.concatenate(
             [np.arange(shingles.offsets[d], shingles.offsets[d + 1]) for d in members]
         )
+        uniq, local_uid = np.unique(local.values, return_inverse=True)
+        local_idf = np.zeros(len(uniq))
+        local_idf[local_uid] = weights.weight[entries]
+        local_df = np.zeros(len(uniq), dtype=np.int64)
+        local_df[local_uid] = weights.df[weights.uid[entries]]
         local_weights = verify.ShingleWeights(
-            np.unique(local.values, return_inverse=True)[1].astype(np.int64),
-            weights.weight[entries],
-            weights.df[entries],
-            len(np.unique(local.values)),
+            verify.entry_ids(local_uid), local_idf, local_df, len(uniq)
         )
         local_medoid = verify.medoids(
             local, local_weights, np.zeros(len(members), np.int64), np.arange(len(members))

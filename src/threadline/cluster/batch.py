@@ -146,7 +146,7 @@ def _sign(texts: Sequence[str], settings: ClusterSettings, pool: Executor | None
     shingles = Shingles.concat(parts)
     weights = verify.weigh(shingles, settings.idf_prior_docs)
     cap = max(settings.df_cap_min, int(settings.df_cap_fraction * shingles.doc_count))
-    informative = minhash.drop_common(shingles, weights.df, cap)
+    informative = minhash.drop_common(shingles, weights.df[weights.uid], cap)
     signatures = minhash.signatures(informative, settings.num_perm, settings.seed)
     keys = lsh.band_keys(signatures, settings.bands, settings.rows)
     return Signed(document_of, shingles, weights, keys)

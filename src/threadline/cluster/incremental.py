@@ -466,8 +466,7 @@ def _weights(
     )
     docs = index.doc_count + batch_docs
     idf = np.log((docs + settings.idf_prior_docs + 1.0) / (np.maximum(df, 1) + 1.0)) + 1e-3
-    uid = uid.ravel().astype(np.int64)
-    return verify.ShingleWeights(uid, idf[uid], df[uid].astype(np.int64), len(uniq))
+    return verify.ShingleWeights(verify.entry_ids(uid), idf, df.astype(np.int64), len(uniq))
 
 
 def _assign(
@@ -609,8 +608,9 @@ def similarities(
     uniq, uid = np.unique(shingles.values, return_inverse=True)
     df = _lookup(index.shingle_values, index.shingle_df, uniq)
     idf = np.log((index.doc_count + settings.idf_prior_docs + 1.0) / (np.maximum(df, 1) + 1.0))
-    uid = uid.ravel().astype(np.int64)
-    weights = verify.ShingleWeights(uid, idf[uid] + 1e-3, df[uid].astype(np.int64), len(uniq))
+    weights = verify.ShingleWeights(
+        verify.entry_ids(uid), idf + 1e-3, df.astype(np.int64), len(uniq)
+    )
     usable = np.flatnonzero(document_of >= 0)
     pairs = np.stack([document_of[usable], np.full(len(usable), target)], axis=1)
     sims = verify.pair_similarity(shingles, weights, pairs)
@@ -636,8 +636,9 @@ def describe(
     uniq, uid = np.unique(shingles.values, return_inverse=True)
     df = _lookup(index.shingle_values, index.shingle_df, uniq)
     idf = np.log((index.doc_count + settings.idf_prior_docs + 1.0) / (np.maximum(df, 1) + 1.0))
-    uid = uid.ravel().astype(np.int64)
-    weights = verify.ShingleWeights(uid, idf[uid] + 1e-3, df[uid].astype(np.int64), len(uniq))
+    weights = verify.ShingleWeights(
+        verify.entry_ids(uid), idf + 1e-3, df.astype(np.int64), len(uniq)
+    )
     docs = shingles.doc_count
     if medoid is None:
         medoid = 0

@@ -72,20 +72,31 @@ def candidate_pairs(
     rank = path_ranks(keys, seed).ravel()[valid]
     # Sorted by key, ties by rank, then by document: a stable sort of the keys taken in rank
     # order (faster than a three-key lexsort, same order; entries start in document order).
+    # Each temporary is dropped once used: there are documents x bands entries (tens of
+    # millions at a million posts) and a dozen arrays of them alive at once made this the
+    # clustering's peak of memory.
     by_rank = np.argsort(rank, kind="stable")
+    del rank
     order = by_rank[np.argsort(flat_keys[by_rank], kind="stable")]
+    del by_rank
     sorted_keys, sorted_docs = flat_keys[order], flat_docs[order]
+    del order, flat_keys, flat_docs, valid
     boundary = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
     sizes = np.diff(boundary)
-    bucket_size = np.repeat(sizes, sizes)
+    del boundary
     same_next = np.zeros(len(sorted_keys), dtype=bool)
     same_next[:-1] = sorted_keys[1:] == sorted_keys[:-1]
-    same_next &= bucket_size <= max_bucket
-    left = sorted_docs[:-1][same_next[:-1]]
-    right = sorted_docs[1:][same_next[:-1]]
-    low, high = np.minimum(left, right), np.maximum(left, right)
-    distinct = low != high
-    packed = np.unique(low[distinct] * docs + high[distinct])
+    del sorted_keys
+    same_next &= np.repeat(sizes <= max_bucket, sizes)
+    del sizes
+    step = same_next[:-1]
+    left, right = sorted_docs[:-1][step], sorted_docs[1:][step]
+    del sorted_docs, same_next, step
+    packed = np.minimum(left, right) * docs
+    packed += np.maximum(left, right)
+    distinct = left != right
+    del left, right
+    packed = np.unique(packed[distinct])
     return np.stack([packed // docs, packed % docs], axis=1)
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "attach",
     "cluster_weights",
     "components",
+    "entry_ids",
     "group",
     "medoids",
     "pair_similarity",
@@ -40,19 +41,58 @@ __all__ = [
 _CHUNK_ENTRIES: Final = 1 << 22
 
 
+#: Per shingle entry, the id of its distinct shingle: 32 bits when the ids fit.
+EntryIds = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+
+
 @dataclass(frozen=True, slots=True)
 class ShingleWeights:
-    """Per shingle entry of a :class:`Shingles`: the id of its distinct shingle and its weight."""
+    """The weights of a :class:`Shingles`' entries: per entry the id of its distinct shingle
+    (``uid``, ids rank the shingle values), per distinct shingle its IDF weight and document
+    frequency. Only the id is kept per entry: at a million posts the entries number tens of
+    millions, and a weight and a frequency per entry cost 16 bytes each, twice over in a
+    refining pass."""
 
-    uid: npt.NDArray[np.int64]
-    weight: npt.NDArray[np.float64]
+    uid: EntryIds
+    idf: npt.NDArray[np.float64]
     df: npt.NDArray[np.int64]
     distinct: int
 
+    @property
+    def weight(self) -> npt.NDArray[np.float64]:
+        """Per entry, its weight (a new array: index ``idf[uid[...]]`` for a few entries)."""
+        return self.idf[self.uid]
+
+    def of(self, entries: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """The weights of the entries at ``entries``."""
+        return self.idf[self.uid[entries]]
+
     def doc_weight(self, shingles: Shingles) -> npt.NDArray[np.float64]:
-        """Total weight per document."""
-        totals = np.bincount(shingles.doc_ids(), weights=self.weight, minlength=shingles.doc_count)
-        return totals.astype(np.float64)
+        """Total weight per document (summed in entry order, a chunk of documents at a time
+        so no per-entry array of the whole batch is made)."""
+        count = shingles.doc_count
+        totals = np.zeros(count, dtype=np.float64)
+        offsets = shingles.offsets
+        start = 0
+        while start < count:
+            stop = int(np.searchsorted(offsets, offsets[start] + _CHUNK_ENTRIES, side="right"))
+            stop = min(max(stop - 1, start + 1), count)
+            sizes = np.diff(offsets[start : stop + 1])
+            local = np.repeat(np.arange(stop - start, dtype=np.int64), sizes)
+            span = slice(int(offsets[start]), int(offsets[stop]))
+            totals[start:stop] = np.bincount(
+                local, weights=self.idf[self.uid[span]], minlength=stop - start
+            )
+            start = stop
+        return totals
+
+
+def entry_ids(uid: npt.NDArray[np.intp] | npt.NDArray[np.int64]) -> EntryIds:
+    """``uid`` in 32 bits when the distinct shingles fit (they do below two billion)."""
+    flat = uid.ravel()
+    if len(flat) == 0 or int(flat.max()) < np.iinfo(np.int32).max:
+        return flat.astype(np.int32)
+    return flat.astype(np.int64)
 
 
 def weigh(shingles: Shingles, prior_docs: int = 1000) -> ShingleWeights:
@@ -66,7 +106,7 @@ def weigh(shingles: Shingles, prior_docs: int = 1000) -> ShingleWeights:
     uniq, uid, df = np.unique(shingles.values, return_inverse=True, return_counts=True)
     docs = max(shingles.doc_count, 1)
     idf = np.log((docs + prior_docs + 1.0) / (df + 1.0)) + 1e-3
-    return ShingleWeights(uid.astype(np.int64), idf[uid], df[uid].astype(np.int64), len(uniq))
+    return ShingleWeights(entry_ids(uid), idf, df.astype(np.int64), len(uniq))
 
 
 def cluster_weights(
@@ -79,16 +119,28 @@ def cluster_weights(
     cities. Counting a cluster once gives its wording back its weight, while boilerplate, shared
     by many clusters and lone posts, stays common. Used for a second grouping pass.
     """
-    count = shingles.doc_count
-    owner = shingles.doc_ids()
-    unit = np.where(labels[owner] >= 0, labels[owner], count + owner)
-    distinct_pairs = np.unique(unit * np.int64(weights.distinct) + weights.uid)
-    df = np.bincount(distinct_pairs % weights.distinct, minlength=weights.distinct)
-    units = len(np.unique(np.where(labels >= 0, labels, count + np.arange(count))))
-    idf = np.log((units + prior_docs + 1.0) / (df + 1.0)) + 1e-3
-    return ShingleWeights(
-        weights.uid, idf[weights.uid], df[weights.uid].astype(np.int64), weights.distinct
+    sizes = shingles.sizes()
+    # A document in no cluster is a unit of its own: each of its (distinct) shingles once.
+    lone = np.flatnonzero(labels < 0)
+    df = np.bincount(
+        weights.uid[ranges(shingles.offsets[lone], sizes[lone])], minlength=weights.distinct
     )
+    # A cluster counts each shingle once however many members hold it: distinct (cluster,
+    # shingle) keys, a chunk of whole clusters at a time (bounded memory).
+    clustered = np.flatnonzero(labels >= 0)
+    by_label = clustered[np.argsort(labels[clustered], kind="stable")]
+    label_sorted = labels[by_label]
+    for chunk in _label_chunks(sizes[by_label], label_sorted):
+        members = by_label[chunk]
+        local = label_sorted[chunk] - label_sorted[chunk.start]
+        keys = (
+            np.repeat(local, sizes[members]) * np.int64(weights.distinct)
+            + weights.uid[ranges(shingles.offsets[members], sizes[members])]
+        )
+        df += np.bincount(np.unique(keys) % weights.distinct, minlength=weights.distinct)
+    units = len(lone) + len(np.unique(labels[clustered]))
+    idf = np.log((units + prior_docs + 1.0) / (df + 1.0)) + 1e-3
+    return ShingleWeights(weights.uid, idf, df.astype(np.int64), weights.distinct)
 
 
 def ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -148,7 +200,7 @@ def _chunk_similarity(
         np.minimum(position, len(right_keys) - 1, out=position)
         hit = right_keys[position] == left_keys
         shared = np.bincount(
-            left_pair[hit], weights=weights.weight[left_entries[hit]], minlength=len(chunk)
+            left_pair[hit], weights=weights.of(left_entries[hit]), minlength=len(chunk)
         ).astype(np.float64)
     union = totals[left] + totals[right] - shared
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -232,7 +284,7 @@ def _chunk_medoids(
     _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     comp_size = np.bincount(labels[members], minlength=len(labels)).astype(np.float64)
     share = counts[inverse] / comp_size[comp]
-    score = np.bincount(owner, weights=weights.weight[entries] * share, minlength=len(labels))
+    score = np.bincount(owner, weights=weights.of(entries) * share, minlength=len(labels))
     # Favour full posts: a member shorter than its component's median weight scores less.
     typical = _median_by_label(labels[members], norm[members], len(labels))
     fitted = score / norm * np.minimum(norm, typical[np.maximum(labels, 0)])
@@ -422,7 +474,7 @@ def _profile_scores(
     others = np.maximum(cluster_size[owner_label] - 1, 1)
     own_share = (counts[inverse.ravel()] - 1) / others
     member_score = np.bincount(
-        owner_index, weights=weights.weight[entries] * own_share, minlength=len(members)
+        owner_index, weights=weights.of(entries) * own_share, minlength=len(members)
     ) / np.maximum(totals[members], 1e-12)
     typical = _median_by_label(local, member_score, len(cluster_size))
     post, cand = candidates[:, 0], candidates[:, 1] - low
@@ -433,6 +485,6 @@ def _profile_scores(
     held = np.where(keys[position] == lookup, counts[position], 0).astype(np.float64)
     share = held / cluster_size[cand][pair_of]
     score = np.bincount(
-        pair_of, weights=weights.weight[post_entries] * share, minlength=len(candidates)
+        pair_of, weights=weights.of(post_entries) * share, minlength=len(candidates)
     ) / np.maximum(totals[post], 1e-12)
     return score, typical[cand]

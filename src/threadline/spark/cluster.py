@@ -163,8 +163,10 @@ def _weights(
     """The weights :func:`verify.weigh` (or :func:`verify.cluster_weights`) would give these
     documents' entries, from corpus-wide document frequencies counted over ``units``."""
     uniq, uid = np.unique(shingles.values, return_inverse=True)
-    idf = np.log((max(units, 1) + prior + 1.0) / (df + 1.0)) + 1e-3
-    return verify.ShingleWeights(uid.astype(np.int64), idf, df, len(uniq))
+    df_of = np.zeros(len(uniq), dtype=np.int64)
+    df_of[uid] = df  # every entry of one shingle carries its frequency
+    idf = np.log((max(units, 1) + prior + 1.0) / (df_of + 1.0)) + 1e-3
+    return verify.ShingleWeights(verify.entry_ids(uid), idf, df_of, len(uniq))
 
 
 def _component_docs(table: pa.Table) -> tuple[pa.Table, Shingles, npt.NDArray[np.int64]]:
