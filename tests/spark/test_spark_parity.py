@@ -276,6 +276,14 @@ _PARITY_QUERIES = {
     "network_identifiers": "SELECT * FROM network_identifiers ORDER BY ALL",
     "set_aside": "SELECT kind, key, posts, groups, reason FROM set_aside ORDER BY ALL",
     "image_hashes": "SELECT post_id, path, phash, error FROM image_hashes ORDER BY ALL",
+    # The incremental index, so a workspace opened from a Spark run takes new posts as one
+    # built by DuckDB does.
+    "cluster_index_meta": "SELECT settings_json, post_count, doc_count FROM cluster_index_meta",
+    "cluster_index_posts": "SELECT post, post_id FROM cluster_index_posts ORDER BY ALL",
+    "cluster_index_buckets": "SELECT key, post FROM cluster_index_buckets ORDER BY ALL",
+    "cluster_index_shingles": "SELECT shingle, df FROM cluster_index_shingles ORDER BY ALL",
+    "cluster_index_common": "SELECT shingle FROM cluster_index_common ORDER BY ALL",
+    "cluster_index_medoids": "SELECT label, post FROM cluster_index_medoids ORDER BY ALL",
 }
 
 
@@ -285,3 +293,31 @@ def test_both_engines_give_the_same_tables(runs: _Runs, table: str) -> None:
     spark = _rows(runs["spark"], _PARITY_QUERIES[table])
     assert len(duck) == len(spark)
     assert duck == spark
+
+
+def test_new_posts_after_a_spark_run_are_clustered_incrementally(
+    runs: _Runs, tmp_path: Path
+) -> None:
+    """A workspace opened from Spark output carries the incremental index: the next cluster run
+    updates it (no re-clustering) and gives what the same update on the DuckDB workspace gives."""
+    import shutil
+
+    from threadline.synth import generate
+
+    extra = tmp_path / "extra.jsonl"
+    records = [{**record, "id": f"new-{record['id']}"} for record, _ in generate(60, 23)]
+    extra.write_bytes(b"\n".join(orjson.dumps(record) for record in records) + b"\n")
+    results = {}
+    for engine in ENGINES:
+        workspace = tmp_path / f"{engine}.duckdb"
+        shutil.copy(runs[engine], workspace)
+        with Workspace.open(workspace) as ws:
+            ingest(ws, [extra])
+            (report,) = analyze(ws, stages=("cluster",))
+            assert report.counts["mode"] == "update", engine
+            assert report.counts["new_posts"] == 60
+            results[engine] = ws.engine.fetchall(
+                "SELECT cluster_id, size, template, medoid_post_id, list(post_id ORDER BY post_id) "
+                "FROM clusters JOIN cluster_members USING (cluster_id) GROUP BY ALL ORDER BY ALL"
+            )
+    assert results["duckdb"] == results["spark"]

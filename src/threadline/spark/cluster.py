@@ -21,8 +21,8 @@ where its data lives, with the same pure functions:
   :func:`threadline.cluster.batch.build_clusters` uses).
 
 The tables written are the DuckDB step's ``clusters``, ``cluster_members`` and
-``clustered_posts``, row for row. The incremental index is not built: the first cluster run on a
-workspace opened from Spark output re-clusters from scratch.
+``clustered_posts``, row for row, and the incremental index of the DuckDB step's full run
+(``cluster_index_*``), so a workspace opened from Spark output takes new posts incrementally.
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ class ClusterResult:
     cluster_members: DataFrame
     clustered_posts: DataFrame
     counts: dict[str, int]
+    #: The incremental index (:class:`threadline.cluster.incremental.ClusterIndex`) as the
+    #: DuckDB step stores it, table name to rows (64-bit keys and shingles as signed longs).
+    index: dict[str, DataFrame]
 
 
 def _shingles_of(column: pa.Array) -> Shingles:
@@ -348,8 +351,10 @@ def cluster(
             dtype=np.int64,
         ).view(np.uint64)
     )
-    keys = docs.select("node", "first_post", "shingles").mapInArrow(
-        lambda batches: _keys_batches(batches, common, settings), _KEYS_DDL
+    keys = (
+        docs.select("node", "first_post", "shingles")
+        .mapInArrow(lambda batches: _keys_batches(batches, common, settings), _KEYS_DDL)
+        .persist()  # banded here, and every post's keys go to the incremental index
     )
     bucket = Window.partitionBy("key")
     path = bucket.orderBy("rank", "first_post")
@@ -458,4 +463,65 @@ def cluster(
     )
     members = built.select("cluster_id", "post_id", "fillers")
     counts = {"documents": int(documents)}
-    return ClusterResult(clusters, members, seen, counts)
+    frames = (posts, post_docs, docs, keys, frequencies, heads, built)
+    index = _index(spark, frames, cap, documents, settings, stamp)
+    return ClusterResult(clusters, members, seen, counts, index)
+
+
+def _index(
+    spark: SparkSession,
+    frames: tuple[DataFrame, DataFrame, DataFrame, DataFrame, DataFrame, DataFrame, DataFrame],
+    cap: int,
+    documents: int,
+    settings: ClusterSettings,
+    stamp: datetime,
+) -> dict[str, DataFrame]:
+    """The tables of :meth:`threadline.cluster.incremental.ClusterIndex.to_arrow` as the DuckDB
+    step stores them after a full run, so a workspace opened from this run takes later posts
+    incrementally: posts numbered in id order, every post's band keys, document frequencies,
+    the boilerplate set, and each cluster's medoid under the label the DuckDB run gives it
+    (clusters by size, largest first, ties by their first post)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    posts, post_docs, docs, keys, frequencies, heads, built = frames
+    # Consecutive numbers in id order without one task sorting every id: a range-partitioned
+    # sort, then each partition's offset (zipWithIndex).
+    numbering = (
+        posts.select(F.col("id").alias("post_id"))
+        .orderBy("post_id")
+        .rdd.zipWithIndex()
+        .map(lambda row: (int(row[1]), str(row[0][0])))
+        .toDF("post bigint, post_id string")
+        .localCheckpoint()
+    )
+    post_count = numbering.count()
+    buckets = (
+        keys.select("node", "key")
+        .join(docs.select("node", "digest"), "node")
+        .join(post_docs, "digest")
+        .join(numbering, "post_id")
+        .select("key", "post")
+    )
+    firsts = built.groupBy("cluster_id").agg(F.min("post_id").alias("first_member"))
+    order = Window.orderBy(F.desc("size"), F.col("first_member"))
+    medoids = (
+        heads.select("cluster_id", "size", "medoid_post_id")
+        .join(firsts, "cluster_id")
+        .withColumn("label", (F.row_number().over(order) - 1).cast("bigint"))
+        .join(numbering.withColumnRenamed("post_id", "medoid_post_id"), "medoid_post_id")
+        .select("label", "post")
+    )
+    meta = spark.createDataFrame(
+        [(settings.model_dump_json(), post_count, int(documents), stamp, stamp)],
+        "settings_json string, post_count bigint, doc_count bigint, "
+        "built_at timestamp_ntz, updated_at timestamp_ntz",
+    )
+    return {
+        "cluster_index_meta": meta,
+        "cluster_index_posts": numbering,
+        "cluster_index_buckets": buckets,
+        "cluster_index_shingles": frequencies.select("shingle", "df"),
+        "cluster_index_common": frequencies.where(F.col("df") > cap).select("shingle"),
+        "cluster_index_medoids": medoids,
+    }

@@ -136,6 +136,8 @@ def analyze(
                 ["cluster_id", "post_id"],
             )
             _write(clustered.clustered_posts, staging.table("clustered_posts"), ["post_id"])
+            for name, frame in clustered.index.items():
+                _write(frame, staging.table(name))
             clusters = spark.read.parquet(staging.table("clusters"))
             cluster_members = spark.read.parquet(staging.table("cluster_members"))
             sizes = clusters.agg(F.count("*"), F.sum("size"), F.max("size")).collect()[0]
@@ -254,6 +256,12 @@ TABLES: tuple[str, ...] = (
     "clusters",
     "cluster_members",
     "clustered_posts",
+    "cluster_index_meta",
+    "cluster_index_posts",
+    "cluster_index_buckets",
+    "cluster_index_shingles",
+    "cluster_index_common",
+    "cluster_index_medoids",
     "image_hashes",
     "networks",
     "network_posts",
@@ -290,11 +298,20 @@ def open_as_workspace(out: Path, workspace: Path) -> dict[str, int]:
                     directory = out / table
                     if not directory.is_dir() or not any(directory.glob("*.parquet")):
                         continue
-                    columns = [row[0] for row in engine.fetchall(f"DESCRIBE {table}")]
-                    names = ", ".join(columns)
+                    described = engine.fetchall(f"DESCRIBE {table}")
+                    names = ", ".join(row[0] for row in described)
+                    # Spark has no unsigned type: 64-bit hashes travel as signed longs and
+                    # are read back bit for bit.
+                    values = ", ".join(
+                        f"CAST(CASE WHEN {name} < 0 THEN {name}::HUGEINT + {1 << 64} "
+                        f"ELSE {name} END AS UBIGINT)"
+                        if kind == "UBIGINT"
+                        else name
+                        for name, kind, *_ in described
+                    )
                     source = str(directory / "*.parquet").replace("'", "''")
                     engine.execute(
-                        f"INSERT INTO {table} ({names}) SELECT {names} "
+                        f"INSERT INTO {table} ({names}) SELECT {values} "
                         f"FROM read_parquet('{source}')"
                     )
                     loaded[table] = int(engine.scalar(f"SELECT count(*) FROM {table}"))
