@@ -137,7 +137,7 @@ def test_cluster_weights_count_a_cluster_once() -> None:
     before = verify.weigh(shingles, prior_docs=0).weight[shingles.offsets[0]]
     after = verify.cluster_weights(shingles, weights, labels, prior_docs=0)
     assert after.weight[shingles.offsets[0]] > before
-    assert after.df[shingles.offsets[0]] == 1
+    assert after.df[after.uid[shingles.offsets[0]]] == 1
 
 
 @given(
@@ -236,3 +236,35 @@ def test_medoids_in_chunks_are_the_medoids(docs: list[list[int]], data: st.DataO
     assert np.array_equal(whole, chunked)
     for label in np.unique(labels[members]):
         assert labels[whole[label]] == label  # each component's medoid is one of its members
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    docs=st.lists(st.lists(st.integers(0, 30), min_size=1, max_size=12), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_cluster_weights_and_totals_match_set_arithmetic_in_any_chunks(
+    docs: list[list[int]], data: st.DataObject
+) -> None:
+    """Recounted frequencies are the number of units (a cluster, or a lone document) holding
+    each shingle, and document totals the sum of their entries' weights, whatever the chunk."""
+    shingles, weights = _docs(*(" ".join(_word(w) for w in words) for words in docs))
+    count = shingles.doc_count
+    labels = np.array(
+        data.draw(st.lists(st.integers(-1, 5), min_size=count, max_size=count)), dtype=np.int64
+    )
+    labels = np.where(labels >= 0, labels * 11, -1)  # sparse labels, as after relabelling
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verify, "_CHUNK_ENTRIES", data.draw(st.integers(1, 40)))
+        recounted = verify.cluster_weights(shingles, weights, labels, prior_docs=7)
+        totals = recounted.doc_weight(shingles)
+    units: dict[object, set[int]] = {}
+    for doc in range(count):
+        unit = ("cluster", int(labels[doc])) if labels[doc] >= 0 else ("doc", doc)
+        units.setdefault(unit, set()).update(shingles.of(doc).tolist())
+    for value, uid in zip(shingles.values.tolist(), recounted.uid.tolist(), strict=True):
+        held = sum(value in held_values for held_values in units.values())
+        assert recounted.df[uid] == held
+        assert recounted.idf[uid] == np.log((len(units) + 7 + 1.0) / (held + 1.0)) + 1e-3
+    expected = np.bincount(shingles.doc_ids(), weights=recounted.weight, minlength=count)
+    assert np.array_equal(totals, expected)  # the same sums in the same order, bit for bit
