@@ -124,7 +124,11 @@ def main() -> None:
                 command, capture_output=True, text=True, env={**_environ(), **env}, check=False
             )
         if done.returncode != 0:
-            print(f"{master}: failed\n{done.stderr[-3000:]}")
+            # The whole log is kept: a JVM that dies mid-run leaves its cause far above the
+            # Python traceback's tail.
+            log = work / f"spark-{number}.stderr.log"
+            log.write_text(done.stderr, encoding="utf-8")
+            print(f"{master}: failed after {m.seconds:.1f} s (log: {log})\n{done.stderr[-3000:]}")
             continue
         timings[master] = m.seconds
         show(master, m.seconds, m.peak_rss, args.n, stage_seconds(target), base)
