@@ -372,26 +372,27 @@ def _analyze_spark(
             spark = session(master)
         except Exception as exc:  # Java missing, a bad master URL...
             _fail(f"could not start Spark ({master}): {exc}")
-        try:
-            run = analyze(
-                spark,
-                inputs,
-                target,
-                loaded,
-                stages=stages,
-                on_stage=lambda name: err.print(f"[dim]spark: {name}...[/]"),
-            )
-            # DuckDB loads the tables from the local disk: a run on a Hadoop file system is
-            # copied next to the workspace first (and the copy removed).
-            with tempfile.TemporaryDirectory(
-                dir=workspace.parent, prefix=f".{workspace.name}.fetch-"
-            ) as scratch:
+        # DuckDB loads the tables from the local disk: a run on a Hadoop file system is copied
+        # next to the workspace first (and the copy removed). Spark is stopped before the load,
+        # so its JVM and DuckDB do not hold their memory at once.
+        with tempfile.TemporaryDirectory(
+            dir=workspace.parent, prefix=f".{workspace.name}.fetch-"
+        ) as scratch:
+            try:
+                run = analyze(
+                    spark,
+                    inputs,
+                    target,
+                    loaded,
+                    stages=stages,
+                    on_stage=lambda name: err.print(f"[dim]spark: {name}...[/]"),
+                )
                 local = Output(spark, target).fetch(Path(scratch))
-                loaded_rows = open_as_workspace(local, workspace)
-        except ValueError as exc:
-            _fail(str(exc))
-        finally:
-            spark.stop()
+            except ValueError as exc:
+                _fail(str(exc))
+            finally:
+                spark.stop()
+            loaded_rows = open_as_workspace(local, workspace)
     for warning in run.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     for name, counts in run.counts.items():
