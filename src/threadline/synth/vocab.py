@@ -249,7 +249,7 @@ COMPANY_FIRST: Final[tuple[str, ...]] = (
 )
 # fmt: on
 #: A region word most employers carry in their name ("Brightview Valley Logistics"): with the
-#: words above, about 75,000 names, so employers rarely share a name (and a domain) by chance.
+#: words above, about 63,000 names, so employers rarely share a name (and a domain) by chance.
 # fmt: off
 COMPANY_REGION: Final[tuple[str, ...]] = (
     "Valley", "Coastal", "Metro", "Tri-County", "Lakeside", "Northern", "Southern", "Eastern",
