@@ -48,6 +48,7 @@ from threadline.web.cases_common import (
     options,
     page_principal,
     parse_date,
+    picked,
     private_page,
     purposes,
     refusals,
@@ -645,17 +646,14 @@ def correct_context(
     if not changed:
         return _nothing_changed(request, case_id)
 
-    def codes(name: str) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(code.strip() for code in chosen[name] if code.strip()))
-
     context = CaseContext(
         trafficking_status=one(trafficking_status),
         relationship_to_trafficker=one(relationship_to_trafficker),
-        recruitment_methods=codes("recruitment_methods"),
-        recruitment_apps=codes("recruitment_apps"),
-        control_methods=codes("control_methods"),
-        exploitation_types=codes("exploitation_types"),
-        exploitation_apps=codes("exploitation_apps"),
+        recruitment_methods=picked(chosen["recruitment_methods"]),
+        recruitment_apps=picked(chosen["recruitment_apps"]),
+        control_methods=picked(chosen["control_methods"]),
+        exploitation_types=picked(chosen["exploitation_types"]),
+        exploitation_apps=picked(chosen["exploitation_apps"]),
         recruitment_country=one(recruitment_country.upper()),
         exploitation_country=one(exploitation_country.upper()),
         vulnerability_notes=one(vulnerability_notes),

@@ -56,6 +56,11 @@ def one(value: str) -> str | None:
     return value.strip() or None
 
 
+def picked(codes: list[str] | None) -> tuple[str, ...]:
+    """A multi-select's codes, trimmed, each once, in the order given."""
+    return tuple(dict.fromkeys(code.strip() for code in codes or () if code.strip()))
+
+
 #: Context form field -> HTCDS picklist, for /cases/new and the correction form.
 CONTEXT_PICKLISTS = {
     "trafficking_status": "vic_TraffickingStatus",
@@ -85,6 +90,7 @@ __all__ = [
     "options",
     "page_principal",
     "parse_date",
+    "picked",
     "policy_gate",
     "private_page",
     "purposes",
