@@ -461,6 +461,30 @@ def test_other_identifiers_are_consistent_with_their_text(
             assert verify_wallet(chain, value), value
 
 
+#: Each platform's published user-name rules, written here independently of the extractor's.
+_PLATFORM_USER = {
+    "telegram": re.compile(r"[a-z][a-z0-9_]{4,31}"),  # no dots: a dot ends the name
+    "snapchat": re.compile(r"[a-z][a-z0-9._-]{2,14}"),
+    "kik": re.compile(r"[a-z][a-z0-9._]{1,19}"),
+    "instagram": re.compile(r"[a-z0-9._]{1,30}"),
+    "onlyfans": re.compile(r"[a-z0-9._-]{1,30}"),
+}
+
+
+def test_handles_are_names_their_platform_accepts(
+    corpus: tuple[list[Post], CorpusGenerator],
+) -> None:
+    """A name the platform would refuse (``t.me/doll.wi614``) is no handle a real ad carries:
+    a reader takes it for something else, and the truth would be wrong."""
+    seen: Counter[str] = Counter()
+    for _record, _truth, ident, _value in _truth_items(corpus[0]):
+        if ident.kind == "handle" and not ident.canonical.startswith("whatsapp:"):
+            platform, user = ident.canonical.split(":", 1)
+            assert _PLATFORM_USER[platform].fullmatch(user), ident.canonical
+            seen[platform] += 1
+    assert set(seen) == set(_PLATFORM_USER), seen
+
+
 def test_decoys_are_checksum_invalid(corpus: tuple[list[Post], CorpusGenerator]) -> None:
     decoys = [(record[d.field][d.start : d.end], d) for record, t in corpus[0] for d in t.decoys]
     assert decoys, "the corpus should hold a few look-alike wallets"

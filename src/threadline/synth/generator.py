@@ -591,7 +591,7 @@ class _Network(_Actor):
             handle = None
             if rng.random() < 0.35:
                 platform = pick(rng, ("snapchat", "instagram", "kik", "telegram", "onlyfans"))
-                handle = Handle(platform, username(rng, name))
+                handle = Handle(platform, username(rng, name, platform))
             personas.append(
                 _Persona(f"{self.id}-p{k + 1}", name, age, phone, _hexid(rng, "u"), handle)
             )
@@ -829,7 +829,8 @@ class _Scam(_Actor):
         self.phone = run.book.nanp(()) if rng.random() < 0.25 else None
         self.handle: Handle | None = None
         if rng.random() < 0.35:
-            self.handle = Handle(pick(rng, ("telegram", "snapchat", "kik")), username(rng))
+            platform = pick(rng, ("telegram", "snapchat", "kik"))
+            self.handle = Handle(platform, username(rng, platform=platform))
         self.deposit = pick(rng, (50, 100, 100, 150, 200))
         self.giftcard = pick(rng, GIFT_CARDS)
         sections = ["open", "intro", "verify", f"deposit_{mode}"]
@@ -978,7 +979,7 @@ class _Independent(_Actor):
         self.handle: Handle | None = None
         if rng.random() < 0.35:
             platform = pick(rng, ("snapchat", "instagram", "onlyfans", "kik"))
-            self.handle = Handle(platform, username(rng, self.name))
+            self.handle = Handle(platform, username(rng, self.name, platform))
         self.email = _email(rng, self.name) if rng.random() < 0.15 else None
         self.payment = (
             _payment(rng, self.name, run.book, self.phone) if rng.random() < 0.08 else None
@@ -1217,7 +1218,7 @@ class _Job(_Actor):
                     else run.book.nanp(self.cities[0].area_codes)
                 )
             if contact == "telegram":
-                self.handle = Handle("telegram", username(rng))
+                self.handle = Handle("telegram", username(rng, platform="telegram"))
             elif contact == "wa_me":
                 self.handle = Handle("whatsapp", "", self.phone)
             if "fee" in order:

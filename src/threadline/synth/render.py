@@ -236,13 +236,32 @@ HANDLE_FORMATS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
 }
 
 
-def username(rng: random.Random, name: str = "") -> str:
-    """An invented user name: ``sweetmia22``, ``kalo_vi``, ``Candy.Rae``."""
+#: What each platform's published rules let a user name hold: the separators besides letters
+#: and digits, and the longest length. A name the platform would refuse is not an identifier a
+#: real ad could carry (Telegram has no dots; Snapchat stops at 15).
+USERNAME_SHAPES: Final[dict[str, tuple[str, int]]] = {
+    "telegram": ("_", 32),
+    "snapchat": ("_.-", 15),
+    "kik": ("_.", 20),
+    "instagram": ("_.", 30),
+    "onlyfans": ("_.-", 30),
+}
+
+
+def username(rng: random.Random, name: str = "", platform: str = "") -> str:
+    """An invented user name: ``sweetmia22``, ``kalo_vi``, ``Candy.Rae``; one ``platform``
+    accepts when it is given (its separators; too long loses its digits, then its tail)."""
     roll = rng.random()
     base = name.lower() if name and roll < 0.5 else USER_WORDS[rng.randrange(len(USER_WORDS))]
     tail = "".join(SYLLABLES[rng.randrange(len(SYLLABLES))] for _ in range(rng.randint(1, 2)))
     sep = ("", "_", ".")[rng.randrange(3)]
     digits = str(rng.randint(1, 999)) if rng.random() < 0.6 else ""
+    if platform:
+        separators, longest = USERNAME_SHAPES[platform]
+        sep = sep if not sep or sep in separators else separators[0]
+        if len(base + sep + tail + digits) > longest:
+            digits = ""
+        tail = tail[: max(2, longest - len(base) - len(sep))]
     user = f"{base}{sep}{tail}{digits}"
     if rng.random() < 0.15:
         user = user.capitalize()
