@@ -65,6 +65,10 @@ def pairs(text: str, region: str = "US") -> list[tuple[str, str]]:
         ("TG: jane_x", "TG: jane_x", "telegram:jane_x"),
         # Kik
         ("kik me jane_x", "kik me jane_x", "kik:jane_x"),
+        ("Also on kik me kikimo\n\nMoonlit", "kik me kikimo", "kik:kikimo"),  # one plain word
+        ("(text preferred) kik me rubykoze 🔥", "kik me rubykoze", "kik:rubykoze"),
+        ("kik me cutietyne Can't wait", "kik me cutietyne", "kik:cutietyne"),
+        ("kik me princessxoty", "kik me princessxoty", "kik:princessxoty"),
         ("kik: jane_x", "kik: jane_x", "kik:jane_x"),
         ("kik.me/jane_x", "kik.me/jane_x", "kik:jane_x"),
         # WhatsApp: E.164 numbers.
@@ -156,6 +160,9 @@ def test_whatsapp_number_stops_before_trailing_digits() -> None:
         "instagram model",
         "snapchat janex",  # letters only after spaces alone: read as prose
         "kik me later",
+        "kik me directly for rates",  # one plain word, and the sentence goes on
+        "kik me sometime.",
+        "kik me kikimo now",  # a lowercase word follows: read as prose
         "snapchat",
         "kik: jane@x.com",  # an email
         "snap: jane@gmail.com",

@@ -343,9 +343,35 @@ def _from_cue(
     parsed = _username(text, after.end(), platform, from_link=False)
     if parsed is None or continues_word(text, parsed[0]):
         return None
-    if not punctuated and parsed[1].isalpha():
+    if not punctuated and parsed[1].isalpha() and not _kik_me_names(text, platform, filler, parsed):
         return None  # "snapchat premium", "kik me later": a plain word after spaces is prose
     return parsed[0], f"{platform}:{parsed[1]}"
+
+
+#: Words that follow "kik me" in a sentence, besides :data:`PROSE_WORDS`.
+_AFTER_KIK_ME = word_set(
+    """
+    sometime sometimes whenever directly anything something instead asap hun hon daddy papi
+    maybe already again right quick quickly first anyway also though lol
+    """
+)
+
+
+def _kik_me_names(text: str, platform: str, filler: str, parsed: tuple[int, str]) -> bool:
+    """``kik me kikimo``: the idiom names an account even in one plain word, unless that word is
+    prose or the sentence goes on in lowercase ("kik me directly for rates")."""
+    end, user = parsed
+    if platform != "kik" or filler.strip().lower() != "me":
+        return False
+    if user in PROSE_WORDS or user in _AFTER_KIK_ME:
+        return False
+    following = end
+    while following < len(text) and text[following] in " \t":
+        following += 1
+    if following == len(text):
+        return True
+    after = text[following]
+    return after == "\n" or after.isupper() or not after.isalnum()
 
 
 def _folded_index(folded: Folded, original_index: int) -> int:
