@@ -1,7 +1,8 @@
 """The same corpus through DuckDB and through Spark in local mode, and Spark's scaling.
 
     .venv/bin/python bench/spark.py [--n 1000000] [--seed 7] [--parts 8]
-                                    [--masters local[1] local[2]]
+                                    [--masters local[1] local[2]] [--driver-memory 4g]
+                                    [--baseline bench/out/spark-bench-N/duckdb.duckdb]
 
 The synthetic corpus is split into ``--parts`` JSONL files once (not timed; Spark reads one file
 per task, as it would read a cluster's part files). Each run starts from nothing: ingest of the
@@ -109,21 +110,33 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=8)
     parser.add_argument("--masters", nargs="+", default=["local[1]", "local[2]"])
     parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a DuckDB workspace an earlier run of this benchmark wrote for the same corpus: "
+        "compared against, not re-run (its ratio uses the seconds its stages recorded)",
+    )
     args = parser.parse_args()
     directory = parts_of(args.n, args.seed, args.parts)
-    work = OUT / f"spark-bench-{args.n}"
+    work = OUT / f"spark-bench-{args.n}" / ("against-baseline" if args.baseline else "")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     print(f"{args.n:,} posts in {args.parts} JSONL parts; stages: ingest, {', '.join(STAGES)}")
-    duck = work / "duckdb.duckdb"
-    child = multiprocessing.get_context("spawn").Process(target=_duckdb_run, args=(directory, duck))
-    with measured() as m:
-        child.start()
-        child.join()
-    if child.exitcode != 0:
-        raise SystemExit(f"the DuckDB run failed (exit {child.exitcode})")
-    base = m.seconds
-    show("duckdb", m.seconds, m.peak_rss, args.n, stage_seconds(duck), base)
+    if args.baseline:
+        duck = args.baseline.resolve()
+        base = sum(stage_seconds(duck).values())
+        print(f"    duckdb: {base:7.1f} s (sum of the stages {duck} recorded; not re-run)")
+    else:
+        duck = work / "duckdb.duckdb"
+        spawn = multiprocessing.get_context("spawn")
+        child = spawn.Process(target=_duckdb_run, args=(directory, duck))
+        with measured() as m:
+            child.start()
+            child.join()
+        if child.exitcode != 0:
+            raise SystemExit(f"the DuckDB run failed (exit {child.exitcode})")
+        base = m.seconds
+        show("duckdb", m.seconds, m.peak_rss, args.n, stage_seconds(duck), base)
     timings: dict[str, float] = {}
     for number, master in enumerate(args.masters):
         target = work / f"spark-{number}.duckdb"
