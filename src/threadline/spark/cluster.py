@@ -40,6 +40,7 @@ from threadline.cluster import lsh, minhash, verify
 from threadline.cluster.settings import ClusterSettings
 from threadline.cluster.template import template_of
 from threadline.cluster.tokens import Shingles, encode, shingle_codes
+from threadline.spark.session import checkpoint
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -335,7 +336,7 @@ def cluster(
             F.first("shingles", ignorenulls=True).alias("shingles"),
         )
         .withColumn("node", F.monotonically_increasing_id())
-        .localCheckpoint()
+        .transform(checkpoint)
     )
     documents = docs.count()
     frequencies = (
@@ -365,7 +366,7 @@ def cluster(
         .select(F.least("node", "next").alias("src"), F.greatest("node", "next").alias("dst"))
         .where(F.col("src") != F.col("dst"))
         .distinct()
-        .localCheckpoint()
+        .transform(checkpoint)
     )
     component = connected_components(spark, pairs)
     neighbours = pairs.groupBy(F.col("src").alias("node")).agg(
@@ -402,7 +403,7 @@ def cluster(
                 _LABELS_DDL,
             )
             .where(F.col("label").isNotNull())
-            .localCheckpoint()
+            .transform(checkpoint)
         )
     assert labels is not None
     # Per post, its cluster: its document's label, or for a repeated document in no cluster
@@ -493,7 +494,7 @@ def _index(
         .rdd.zipWithIndex()
         .map(lambda row: (int(row[1]), str(row[0][0])))
         .toDF("post bigint, post_id string")
-        .localCheckpoint()
+        .transform(checkpoint)
     )
     post_count = numbering.count()
     buckets = (

@@ -88,9 +88,10 @@ def connected_components(
     """``(node, component)`` for every node of an undirected edge list (self-loops and
     duplicates allowed); ``component`` is the smallest node of the node's component.
 
-    Every round's edges are checkpointed locally (no checkpoint directory needed), which cuts
-    the plan's lineage: it would otherwise grow by several joins a round. Caching rounds
-    instead, and checkpointing every few, ran the driver out of heap on 34,000 star edges.
+    Every round's edges are checkpointed locally (no checkpoint directory needed, rows kept
+    serialized: :func:`threadline.spark.session.checkpoint`), which cuts the plan's lineage:
+    it would otherwise grow by several joins a round. Caching rounds instead, and
+    checkpointing every few, ran the driver out of heap on 34,000 star edges.
     Raises ``RuntimeError`` rather than return a partial labelling when ``max_iterations``
     rounds do not converge.
     """
@@ -100,6 +101,8 @@ def connected_components(
     _check(edges, src, dst)
     if max_iterations < 1:
         raise ValueError(f"max_iterations must be at least 1, not {max_iterations}")
+    from threadline.spark.session import checkpoint
+
     pairs = edges.select(F.col(src).cast("long").alias("a"), F.col(dst).cast("long").alias("b"))
     nodes = (
         pairs.select(F.col("a").alias("node"))
@@ -111,10 +114,10 @@ def connected_components(
         pairs.where(F.col("a") != F.col("b"))
         .select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v"))
         .distinct()
-        .localCheckpoint()
     )
+    current = checkpoint(current)
     for _ in range(max_iterations):
-        after = _small_star(_large_star(current)).localCheckpoint()
+        after = checkpoint(_small_star(_large_star(current)))
         # Both sides are sets, so they are equal when neither has an edge the other lacks.
         changed = (
             after.subtract(current).limit(1).count() + current.subtract(after).limit(1).count()
