@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from functools import cache
 from multiprocessing import get_context
 
 import orjson
@@ -92,9 +93,11 @@ def _extract_chunk(posts: pa.RecordBatch, default_region: str) -> tuple[pa.Table
     return identifiers, extracted
 
 
+@cache
 def _warm_worker() -> None:
     """Build the lookup tables once per worker process, not once per chunk, then keep the
-    cyclic garbage collector off them.
+    cyclic garbage collector off them. Once per process: Spark's extraction tasks call it at
+    their start, in Python workers that serve many tasks.
 
     Extraction makes millions of short-lived acyclic objects (freed by reference counting) and
     fills memo tables of a few hundred thousand entries: with the default thresholds the

@@ -66,7 +66,11 @@ def _extract_batches(
     batches: Iterator[pa.RecordBatch], default_region: str, stamp: datetime
 ) -> Iterator[pa.RecordBatch]:
     """Task: one output row per post (``kind`` null, its region) and one per identifier."""
-    from threadline.pipeline import _extract_chunk
+    from threadline.pipeline import _extract_chunk, _warm_worker
+
+    # As in the DuckDB step's workers: else the cyclic collector rescans the extractors' memo
+    # tables, which grow with the corpus.
+    _warm_worker()
 
     for batch in batches:
         identifiers, extracted = _extract_chunk(batch, default_region)
