@@ -89,7 +89,7 @@ def connected_components(
     duplicates allowed); ``component`` is the smallest node of the node's component.
 
     Every round's edges are checkpointed locally (no checkpoint directory needed, rows kept
-    serialized: :func:`threadline.spark.session.checkpoint`), which cuts the plan's lineage:
+    on local disk: :func:`threadline.spark.session.checkpoint`), which cuts the plan's lineage:
     it would otherwise grow by several joins a round. Caching rounds instead, and
     checkpointing every few, ran the driver out of heap on 34,000 star edges.
     Raises ``RuntimeError`` rather than return a partial labelling when ``max_iterations``

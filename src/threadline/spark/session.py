@@ -72,13 +72,13 @@ def session(
 
 
 def checkpoint(frame: DataFrame) -> DataFrame:
-    """``frame`` computed now and its lineage cut, its rows kept serialized (memory, then disk).
+    """``frame`` computed now and its lineage cut, its rows kept on the executors' local disk.
 
-    Spark's own ``localCheckpoint()`` keeps the rows as deserialized objects, which its size
-    estimate undercounts: at 1M posts the blocks of the component rounds and labels filled a
-    2-4 GB driver heap until a sort had no room for its spill readers. Serialized blocks are
-    counted exactly, so the memory manager evicts them to disk in time.
+    Not in memory: Spark's own ``localCheckpoint()`` keeps the rows in the heap (as objects its
+    size estimate undercounts), and at 1M posts the blocks of the component rounds, kept as
+    objects or serialized, left the sorts and grouped tasks too little heap in 2-4 GB. Read
+    back from disk (the page cache, mostly), a checkpoint costs its write and no heap.
     """
     from pyspark import StorageLevel
 
-    return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+    return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
