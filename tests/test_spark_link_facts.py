@@ -77,6 +77,12 @@ def test_networks_are_whole_wherever_the_batches_are_cut(
     ]
 
 
+def test_a_fact_without_its_post_is_not_given_to_another() -> None:
+    rows = [row(1, "a", _POST), row(1, "a", _PRICE, canonical="1 USD"), row(1, "b", _PRICE)]
+    ((post,),) = list(_networks_of(iter([pa.RecordBatch.from_pylist(rows)])))
+    assert [r["id"] for r in post] == ["a", "a"]
+
+
 def test_no_rows_no_networks() -> None:
     assert list(_networks_of(iter([]))) == []
 

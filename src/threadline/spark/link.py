@@ -216,8 +216,8 @@ def _networks_of(batches: Iterator[pa.RecordBatch]) -> Iterator[list[list[dict[s
                 network, current = [], row["component"]
             if row["part"] == _POST:
                 network.append([row])
-            elif network:  # rows of a post always follow its own row
-                network[-1].append(row)
+            elif network and network[-1][0]["id"] == row["id"]:
+                network[-1].append(row)  # a fact follows its post's own row (sorted by part)
     if network:
         yield network
 
