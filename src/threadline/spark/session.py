@@ -74,10 +74,10 @@ def session(
 def checkpoint(frame: DataFrame) -> DataFrame:
     """``frame`` computed now and its lineage cut, its rows kept on the executors' local disk.
 
-    Not in memory: Spark's own ``localCheckpoint()`` keeps the rows in the heap (as objects its
-    size estimate undercounts), and at 1M posts the blocks of the component rounds, kept as
-    objects or serialized, left the sorts and grouped tasks too little heap in 2-4 GB. Read
-    back from disk (the page cache, mostly), a checkpoint costs its write and no heap.
+    Not in memory: Spark's own ``localCheckpoint()`` keeps the rows in the heap, as objects
+    (millions of them at 1M posts, seen in heap histograms); kept serialized instead, they left
+    the 1M cluster stage's grouped verification too little of a 4 GB heap. Read back from disk
+    (the page cache, mostly), a checkpoint costs its write and no heap.
     """
     from pyspark import StorageLevel
 
