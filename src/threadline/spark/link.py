@@ -466,10 +466,10 @@ def _facts(
     among the contacts."""
     from pyspark.sql import functions as F
 
-    members = in_network.select(F.col("id").alias("post_id"), "component")
+    network_of_post = in_network.select(F.col("id").alias("post_id"), "component")
 
     def part(frame: DataFrame, number: int, *columns: Any) -> DataFrame:
-        return frame.join(members, "post_id").select(
+        return frame.join(network_of_post, "post_id").select(
             "component", F.col("post_id").alias("id"), F.lit(number).alias("part"), *columns
         )
 
